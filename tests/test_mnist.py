@@ -1,0 +1,172 @@
+import hashlib
+import json
+import re
+import shutil
+
+import numpy as np
+import pytest
+from matplotlib import image
+from PIL import Image
+
+from conftest import MNIST_SMALL, assert_ok, assert_one_line_error, run_example
+
+SMOKE_BOUND = 0.75  # chance is 0.10; a working smoke run reaches about 0.9 on the fixture
+
+
+def accuracy_in(stdout):
+    return float(re.search(r"^Test accuracy: ([\d.]+)$", stdout, re.M).group(1))
+
+
+def train(out_dir, *extra, backend=None):
+    return assert_ok(run_example("mnist", "--smoke", "--data", MNIST_SMALL, "--out-dir", out_dir,
+                                 *extra, backend=backend))
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One smoke-trained model on the default backend, shared by the --predict tests."""
+    out_dir = tmp_path_factory.mktemp("model")
+    result = train(out_dir)
+    return out_dir, result
+
+
+def styled_digits(tmp_path, count=12):
+    """Fixture test digits written as image files in three styles a reader might use."""
+    with np.load(MNIST_SMALL) as data:
+        digits, labels = data["x_test"][:count], data["y_test"][:count]
+    files = {"mnist": [], "big dark-on-light RGB": [], "off-centre on a wide page": []}
+    for i, digit in enumerate(digits):
+        files["mnist"].append(tmp_path / f"mnist_{i}.png")
+        Image.fromarray(digit).save(files["mnist"][-1])
+        files["big dark-on-light RGB"].append(tmp_path / f"rgb_{i}.jpg")
+        Image.fromarray(255 - digit).resize((200, 200), Image.BILINEAR).convert("RGB").save(
+            files["big dark-on-light RGB"][-1], quality=95)
+        page = np.full((90, 160), 240, np.uint8)
+        ink = np.asarray(Image.fromarray(digit).resize((56, 56))).astype(int)
+        page[5:61, 90:146] = 240 - ink * 200 // 255  # grey ink on an off-white page
+        files["off-centre on a wide page"].append(tmp_path / f"page_{i}.png")
+        Image.fromarray(page).save(files["off-centre on a wide page"][-1])
+    return files, labels
+
+
+def test_smoke_trains_above_chance_and_writes_its_files(trained):
+    out_dir, result = trained
+    out = result.stdout
+    assert "Keras backend: tensorflow" in out
+    assert "x_train shape: (2000, 28, 28, 1)" in out and "500 test samples" in out
+    assert re.search(r"^Test loss: [\d.]+$", out, re.M)
+    assert accuracy_in(out) > SMOKE_BOUND
+    config = json.loads((out_dir / "model.json").read_text())
+    assert config["class_name"] == "Sequential"
+    layer_names = [layer["class_name"] for layer in config["config"]["layers"]]
+    assert layer_names == ["InputLayer", "Conv2D", "Conv2D", "MaxPooling2D", "Dropout", "Flatten",
+                           "Dense", "Dropout", "Dense"]
+    assert config["weights_sha256"] == digest(out_dir / "model.weights.h5")
+    history = image.imread(out_dir / "history.png")
+    assert history.shape[:2] == (400, 1000)
+    assert not list(out_dir.glob(".tmp-*"))
+
+
+def test_predict_reads_digits_in_any_style(trained, tmp_path):
+    out_dir, _ = trained
+    files, labels = styled_digits(tmp_path)
+    for style, paths in files.items():
+        result = assert_ok(run_example("mnist", "--out-dir", out_dir, "--predict", *paths))
+        predicted = [int(m) for m in re.findall(r": (\d) \(probability [\d.]+\)$", result.stdout, re.M)]
+        assert len(predicted) == len(paths), result.stdout
+        correct = sum(p == t for p, t in zip(predicted, labels))
+        assert correct >= 10, f"{style}: {predicted} vs {labels.tolist()}"
+
+
+def test_predict_without_a_model_says_train_first(tmp_path):
+    result = run_example("mnist", "--out-dir", tmp_path, "--predict", "x.png")
+    assert_one_line_error(result, "no trained model", "train first")
+
+
+def test_failed_save_keeps_the_previous_pair(trained, tmp_path):
+    out_dir, _ = trained
+    for name in ("model.json", "model.weights.h5"):
+        shutil.copy(out_dir / name, tmp_path / name)
+    before = {name: digest(tmp_path / name) for name in ("model.json", "model.weights.h5")}
+    (tmp_path / ".tmp-model.weights.h5").mkdir()  # the weights cannot be written: the save fails midway
+    result = run_example("mnist", "--smoke", "--epochs", 1, "--data", MNIST_SMALL, "--out-dir", tmp_path)
+    assert_one_line_error(result, "cannot save the model", "previous model files are unchanged")
+    assert {name: digest(tmp_path / name) for name in before} == before
+    (tmp_path / ".tmp-model.weights.h5").rmdir()
+    files, _ = styled_digits(tmp_path, count=2)
+    assert_ok(run_example("mnist", "--out-dir", tmp_path, "--predict", *files["mnist"]))
+
+
+def test_save_killed_between_renames_is_finished_and_mismatch_is_caught(trained, tmp_path):
+    old_dir, _ = trained
+    new_dir = tmp_path / "new"
+    train(new_dir, "--epochs", 1, "--seed", 1)
+    files, _ = styled_digits(tmp_path, count=2)
+    # killed after the weights were renamed but before the JSON was: finished on the next load
+    killed = tmp_path / "killed"
+    killed.mkdir()
+    shutil.copy(old_dir / "model.json", killed / "model.json")
+    shutil.copy(new_dir / "model.weights.h5", killed / "model.weights.h5")
+    shutil.copy(new_dir / "model.json", killed / ".tmp-model.json")
+    assert_ok(run_example("mnist", "--out-dir", killed, "--predict", *files["mnist"]))
+    assert digest(killed / "model.json") == digest(new_dir / "model.json")
+    # a JSON and weights from different runs, with nothing to finish: refused
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    shutil.copy(old_dir / "model.json", mixed / "model.json")
+    shutil.copy(new_dir / "model.weights.h5", mixed / "model.weights.h5")
+    result = run_example("mnist", "--out-dir", mixed, "--predict", *files["mnist"])
+    assert_one_line_error(result, "different runs")
+
+
+def write_npz(path, **overrides):
+    with np.load(MNIST_SMALL) as data:
+        arrays = {key: data[key][:50] for key in data.files}
+    arrays.update(overrides)
+    np.savez(path, **{k: v for k, v in arrays.items() if v is not None})
+    return path
+
+
+@pytest.mark.parametrize("case, fragment", [
+    ("missing", "no such file"),
+    ("text", "not a readable .npz"),
+    ("npy", "not a readable .npz"),
+    ("no x_test", "missing x_test"),
+    ("shape", "x_train has shape (50, 32, 32), expected (N, 28, 28)"),
+    ("dtype", "x_test has dtype float64, expected uint8"),
+    ("labels", "y_train has shape (49,), expected (50,)"),
+])
+def test_bad_data_gives_one_line(case, fragment, tmp_path):
+    path = tmp_path / "data.npz"
+    if case == "text":
+        path.write_text("not numbers\n")
+    elif case == "npy":
+        path = tmp_path / "data.npy"
+        np.save(path, np.zeros((3, 28, 28), np.uint8))
+    elif case == "no x_test":
+        write_npz(path, x_test=None)
+    elif case == "shape":
+        write_npz(path, x_train=np.zeros((50, 32, 32), np.uint8))
+    elif case == "dtype":
+        write_npz(path, x_test=np.zeros((50, 28, 28)))
+    elif case == "labels":
+        write_npz(path, y_train=np.zeros(49, np.uint8))
+    result = run_example("mnist", "--smoke", "--data", path, "--out-dir", tmp_path / "out")
+    assert_one_line_error(result, "--data", fragment)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("folder", ["mnist", "mnist_plt"])
+def test_offline_download_names_data_and_keras_home(folder, tmp_path):
+    # A proxy on a closed local port makes the download fail at once, as offline.
+    proxy = "http://127.0.0.1:9"
+    env = {"KERAS_HOME": str(tmp_path), "HTTPS_PROXY": proxy, "https_proxy": proxy,
+           "HTTP_PROXY": proxy, "http_proxy": proxy, "NO_PROXY": "", "no_proxy": ""}
+    result = run_example(folder, "--out-dir" if folder == "mnist" else "--out",
+                         tmp_path / "out", env=env)
+    line = assert_one_line_error(result, "cannot download MNIST", "--data", "KERAS_HOME")
+    assert "verify" not in line.lower()
