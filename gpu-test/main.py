@@ -15,10 +15,14 @@ import sys
 BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not usage + error
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=sorted(BACKENDS),
-                        help="Keras backend (default: $KERAS_BACKEND or tensorflow)")
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", help="Keras backend: tensorflow (default), jax or torch")
     parser.add_argument("--require-gpu", action="store_true",
                         help="exit 1 when no GPU is visible")
     parser.add_argument("--verbose", action="store_true",
@@ -30,10 +34,11 @@ def choose_backend(name):
     """Set KERAS_BACKEND before anything imports Keras; fail in one line."""
     name = name or os.environ.get("KERAS_BACKEND") or "tensorflow"
     if name not in BACKENDS:
-        sys.exit(f"error: unknown Keras backend {name!r}: choose one of {', '.join(BACKENDS)}")
+        sys.exit(f"error: unknown Keras backend {name!r}: use tensorflow, jax or torch "
+                 "(pip install -r requirements-jax.txt or requirements-torch.txt adds the others)")
     if importlib.util.find_spec(BACKENDS[name]) is None:
         extra = "" if name == "tensorflow" else f"-{name}"
-        sys.exit(f"error: backend {name!r} is not installed: pip install -r requirements{extra}.txt")
+        sys.exit(f"error: Keras backend {name!r} is not installed: pip install -r requirements{extra}.txt")
     os.environ["KERAS_BACKEND"] = name
     return name
 

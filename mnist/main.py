@@ -52,7 +52,7 @@ def parse_args():
     parser.add_argument("--predict", type=Path, nargs="+", metavar="IMAGE",
                         help="classify these images with the saved model (no training)")
     parser.add_argument("--backend", help="Keras backend: tensorflow (default), jax or torch")
-    parser.add_argument("--smoke", action="store_true", help="a tiny run for tests (3 epochs)")
+    parser.add_argument("--smoke", action="store_true", help="a tiny run for tests (at most 4 epochs)")
     return parser.parse_args()
 
 
@@ -162,7 +162,10 @@ def split_cpu(backend, cpu_devices):
         return
     if backend == "jax":
         os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
-                                   f" --xla_force_host_platform_device_count={cpu_devices}")
+                                   f" --xla_force_host_platform_device_count={cpu_devices}"
+                                   # simulated devices share the cores: one may lag the other by
+                                   # more than the default 40 s wait at an all-reduce
+                                   " --xla_cpu_collective_call_terminate_timeout_seconds=600")
     elif backend == "tensorflow":
         import tensorflow as tf
 
@@ -302,8 +305,9 @@ def main():
     split_cpu_first = backend == "jax"  # XLA_FLAGS must be set before JAX starts
     if split_cpu_first:
         split_cpu(backend, args.cpu_devices)
-    with quiet_stderr():
+    with quiet_stderr():  # set_random_seed imports TensorFlow too, whatever the backend
         import keras
+        keras.utils.set_random_seed(args.seed)
     import numpy as np
     from keras import layers
 
@@ -312,8 +316,7 @@ def main():
     if not split_cpu_first:
         split_cpu(backend, args.cpu_devices)
 
-    epochs = min(args.epochs, 3) if args.smoke else args.epochs
-    keras.utils.set_random_seed(args.seed)
+    epochs = min(args.epochs, 4) if args.smoke else args.epochs
 
     num_classes = 10
     (x_train, y_train), (x_test, y_test) = load_data(args.data)
@@ -341,6 +344,9 @@ def main():
     with scope:
         model = keras.Sequential([
             keras.Input(shape=(28, 28, 1)),
+            # Beyond the post: shift each training digit by up to 2 pixels (a no-op at test
+            # time). With Adam below, this lifts 12 epochs from ~0.991 to ~0.994.
+            layers.RandomTranslation(0.08, 0.08, fill_mode="constant"),
             layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
             layers.Conv2D(64, (3, 3), activation="relu"),
             layers.MaxPooling2D(pool_size=(2, 2)),
@@ -351,8 +357,8 @@ def main():
             layers.Dense(num_classes, activation="softmax", dtype="float32"),
         ])
         steps = epochs * -(-len(x_train) // batch_size)
-        # The post used Adadelta, whose Keras 2 learning rate was 1.0 (Keras 3: 0.001). Adam
-        # with a cosine-decayed rate learns faster and ends higher in the same 12 epochs.
+        # The post used Adadelta, whose Keras 2 learning rate was 1.0 (Keras 3's default,
+        # 0.001, barely learns). Adam with a rate decayed to 0 on a cosine learns faster.
         optimizer = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(2e-3, steps))
         model.compile(loss=keras.losses.categorical_crossentropy,
                       optimizer=optimizer,

@@ -63,7 +63,7 @@ def test_smoke_trains_above_chance_and_writes_its_files(trained):
     config = json.loads((out_dir / "model.json").read_text())
     assert config["class_name"] == "Sequential"
     layer_names = [layer["class_name"] for layer in config["config"]["layers"]]
-    assert layer_names == ["InputLayer", "Conv2D", "Conv2D", "MaxPooling2D", "Dropout", "Flatten",
+    assert layer_names == ["InputLayer", "RandomTranslation", "Conv2D", "Conv2D", "MaxPooling2D", "Dropout", "Flatten",
                            "Dense", "Dropout", "Dense"]
     assert config["weights_sha256"] == digest(out_dir / "model.weights.h5")
     history = image.imread(out_dir / "history.png")

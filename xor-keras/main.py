@@ -38,8 +38,7 @@ def parse_args():
                         help="draw the decision surface to --out (and show it if there is a display)")
     parser.add_argument("--out", type=Path, default=HERE / "decision_boundary.png",
                         help="where --plot saves its figure (default: %(default)s)")
-    parser.add_argument("--backend", choices=sorted(BACKENDS),
-                        help="Keras backend (default: $KERAS_BACKEND or tensorflow)")
+    parser.add_argument("--backend", help="Keras backend: tensorflow (default), jax or torch")
     parser.add_argument("--smoke", action="store_true",
                         help="quiet run for tests: same training, no per-epoch lines")
     return parser.parse_args()
@@ -49,10 +48,11 @@ def choose_backend(name):
     """Set KERAS_BACKEND before anything imports Keras; fail in one line."""
     name = name or os.environ.get("KERAS_BACKEND") or "tensorflow"
     if name not in BACKENDS:
-        sys.exit(f"error: unknown Keras backend {name!r}: choose one of {', '.join(BACKENDS)}")
+        sys.exit(f"error: unknown Keras backend {name!r}: use tensorflow, jax or torch "
+                 "(pip install -r requirements-jax.txt or requirements-torch.txt adds the others)")
     if importlib.util.find_spec(BACKENDS[name]) is None:
         extra = "" if name == "tensorflow" else f"-{name}"
-        sys.exit(f"error: backend {name!r} is not installed: pip install -r requirements{extra}.txt")
+        sys.exit(f"error: Keras backend {name!r} is not installed: pip install -r requirements{extra}.txt")
     os.environ["KERAS_BACKEND"] = name
     # TF_CPP_MIN_LOG_LEVEL only works if set before TensorFlow is imported.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -103,11 +103,11 @@ def plot_decision_surface(model, training_data, target_data, out):
 def main():
     args = parse_args()
     print(f"Keras backend: {choose_backend(args.backend)}")
-    with quiet_stderr():
+    with quiet_stderr():  # set_random_seed imports TensorFlow too, whatever the backend
         import keras
+        keras.utils.set_random_seed(args.seed)
     import numpy as np
 
-    keras.utils.set_random_seed(args.seed)
 
     # the four different states of the XOR gate
     training_data = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], "float32")

@@ -1,0 +1,49 @@
+"""The install files agree, and what they ask for is what the tests run on."""
+from importlib import metadata
+
+import yaml
+from packaging.requirements import Requirement
+
+from conftest import ROOT
+
+
+def requirements(name):
+    lines = (ROOT / name).read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def test_requirements_cover_the_post_and_are_installed_in_range():
+    reqs = {Requirement(line).name: Requirement(line) for line in requirements("requirements.txt")}
+    assert {"keras", "tensorflow", "numpy", "matplotlib", "gymnasium", "pytest"} <= set(reqs)
+    assert "classic-control" in reqs["gymnasium"].extras
+    assert "tensorflow-gpu" not in reqs and "gym" not in reqs
+    for req in reqs.values():
+        version = metadata.version(req.name)
+        assert req.specifier.contains(version, prereleases=True), f"{req.name} {version} not in {req}"
+    assert reqs["keras"].specifier.contains("3.10") and not reqs["keras"].specifier.contains("2.15")
+    assert not reqs["numpy"].specifier.contains("1.26")
+
+
+def test_environment_yml_makes_the_keras_env_from_requirements_txt():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert env["name"] == "keras"  # the post's `source activate keras`
+    deps = env["dependencies"]
+    assert "pip" in deps and any(str(d).startswith("python") for d in deps)
+    pip_section = next(d["pip"] for d in deps if isinstance(d, dict))
+    assert pip_section == ["-r requirements.txt"]
+
+
+def test_backend_extras_build_on_the_default_requirements():
+    for backend in ("jax", "torch"):
+        lines = requirements(f"requirements-{backend}.txt")
+        assert lines[0] == "-r requirements.txt"
+        assert Requirement(lines[1]).name == backend
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    for command in ("pip install -r requirements.txt", "cd xor-keras && python main.py",
+                    "python -m pytest"):
+        assert command in readme
+    assert "python -m pytest" in ci and "requirements.txt" in ci
