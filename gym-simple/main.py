@@ -276,4 +276,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except OSError as error:  # e.g. an output path that cannot be written
+        sys.exit(f"error: {error.filename or 'output'}: {error.strerror or error}")

@@ -2,7 +2,7 @@ import numpy as np
 from matplotlib import image
 from PIL import Image
 
-from conftest import MNIST_SMALL, assert_ok, run_example
+from conftest import MNIST_SMALL, assert_ok, assert_one_line_error, run_example
 
 
 def drawn_digit(png):
@@ -40,3 +40,10 @@ def test_index_picks_another_digit(tmp_path):
     assert_ok(run_example("mnist_plt", "--data", MNIST_SMALL, "--index", 15, "--out", out))
     with np.load(MNIST_SMALL) as data:
         assert correlation(drawn_digit(out), data["x_train"][15] / 255) > 0.9
+
+
+def test_unwritable_out_is_one_line(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = run_example("mnist_plt", "--data", MNIST_SMALL, "--out", blocker / "digit.png")
+    assert_one_line_error(result, "error:", "a-file")

@@ -108,7 +108,6 @@ def main():
         keras.utils.set_random_seed(args.seed)
     import numpy as np
 
-
     # the four different states of the XOR gate
     training_data = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], "float32")
 
@@ -138,4 +137,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except OSError as error:  # e.g. an output path that cannot be written
+        sys.exit(f"error: {error.filename or 'output'}: {error.strerror or error}")
