@@ -170,6 +170,9 @@ def train_agent(gym, args, render_mode):
 
     rng = np.random.default_rng(args.seed)
     envs = [make(gym, args.env) for _ in range(16)]
+    if not hasattr(envs[0].action_space, "n") or len(envs[0].observation_space.shape or ()) != 1:
+        sys.exit(f"error: --agent keras needs discrete actions and a flat observation; "
+                 f"{args.env} has {short(envs[0].action_space)} and {short(envs[0].observation_space)}")
     n_obs, n_actions = envs[0].observation_space.shape[0], int(envs[0].action_space.n)
     threshold = envs[0].spec.reward_threshold or float("inf")
 

@@ -75,3 +75,8 @@ def test_agent_training_improves_the_reward(backend, tmp_path):
     assert (tmp_path / "policy.keras").stat().st_size > 10_000
     assert re.search(r"^Trained agent's episode: \d+ timesteps$", out, re.M)
     assert len(gif_frames(gif)) > 1
+
+
+def test_agent_needs_discrete_actions():
+    result = run_example("gym-simple", "--env", "Pendulum-v1", "--agent", "keras", "--no-render")
+    assert_one_line_error(result, "needs discrete actions", "Pendulum-v1")
