@@ -1,6 +1,5 @@
 import hashlib
 import json
-import os
 import re
 import shutil
 
@@ -188,15 +187,14 @@ def test_offline_download_names_data_and_keras_home(folder, tmp_path):
 def test_data_parallel_on_two_simulated_devices(name, tmp_path):
     if not installed(name):
         pytest.skip(f"Keras backend {name} is not installed")
-    if name == "jax" and not os.environ.get("MNIST_TEST_JAX_CPU_DEVICES"):
-        # Seen here with jax 0.10.2: two simulated CPU devices sometimes deadlock at an
-        # all-reduce after a few epochs (XLA aborts after its 40 s rendezvous timeout).
-        pytest.skip("JAX's simulated CPU devices can deadlock in XLA's all-reduce; "
-                    "MNIST_TEST_JAX_CPU_DEVICES=1 runs it anyway")
-    result = train(tmp_path, "--cpu-devices", 2, backend=name)
+    # JAX: two epochs. Seen here with jax 0.10.2 on 2 cores: from the third epoch on, two
+    # simulated CPU devices can deadlock in XLA's CPU all-reduce (XLA aborts after 40 s);
+    # two epochs passed 7 times out of 7.
+    epochs = ["--epochs", 2] if name == "jax" else []
+    result = train(tmp_path, "--cpu-devices", 2, *epochs, backend=name)
     line = re.search(r"^Data-parallel training on 2 devices \((.*)\), global batch 256$",
                      result.stdout, re.M)
     assert line, result.stdout
     devices = line.group(1).split(": ", 1)[1].split(", ")
-    assert len(set(devices)) == 2 and all(re.search(r"CPU.?[:_]?[01]|id=[01]", d) for d in devices), devices
+    assert sorted(re.search(r"cpu:([01])$", d, re.I).group(1) for d in devices) == ["0", "1"], devices
     assert accuracy_in(result.stdout) > SMOKE_BOUND
