@@ -22,7 +22,7 @@ import warnings
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+BACKENDS = ("tensorflow", "jax", "torch")  # each one also the name of its package
 INSTALL = 'pip install "gymnasium[classic-control]"'
 
 
@@ -63,7 +63,7 @@ def choose_backend(name):
     if name not in BACKENDS:
         sys.exit(f"error: unknown Keras backend {name!r}: use tensorflow, jax or torch "
                  "(pip install -r requirements-jax.txt or requirements-torch.txt adds the others)")
-    if importlib.util.find_spec(BACKENDS[name]) is None:
+    if importlib.util.find_spec(name) is None:
         extra = "" if name == "tensorflow" else f"-{name}"
         sys.exit(f"error: Keras backend {name!r} is not installed: pip install -r requirements{extra}.txt")
     os.environ["KERAS_BACKEND"] = name

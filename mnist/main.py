@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+BACKENDS = ("tensorflow", "jax", "torch")  # each one also the name of its package
 POST_ACCURACY = 0.9917  # the post's test accuracy after 12 epochs
 
 
@@ -62,7 +62,7 @@ def choose_backend(name):
     if name not in BACKENDS:
         sys.exit(f"error: unknown Keras backend {name!r}: use tensorflow, jax or torch "
                  "(pip install -r requirements-jax.txt or requirements-torch.txt adds the others)")
-    if importlib.util.find_spec(BACKENDS[name]) is None:
+    if importlib.util.find_spec(name) is None:
         extra = "" if name == "tensorflow" else f"-{name}"
         sys.exit(f"error: Keras backend {name!r} is not installed: pip install -r requirements{extra}.txt")
     os.environ["KERAS_BACKEND"] = name
@@ -299,19 +299,17 @@ def main():
     args = parse_args()
     backend = choose_backend(args.backend)
     print(f"Keras backend: {backend}")
-    split_cpu_first = backend == "jax"  # XLA_FLAGS must be set before JAX starts
-    if split_cpu_first:
-        split_cpu(backend, args.cpu_devices)
+    if backend == "jax":
+        split_cpu(backend, args.cpu_devices)  # XLA_FLAGS must be set before JAX starts
     with quiet_stderr():  # set_random_seed imports TensorFlow too, whatever the backend
         import keras
         keras.utils.set_random_seed(args.seed)
-    import numpy as np
     from keras import layers
 
     if args.predict:
         return predict(keras, args)
-    if not split_cpu_first:
-        split_cpu(backend, args.cpu_devices)
+    if backend != "jax":
+        split_cpu(backend, args.cpu_devices)  # before TensorFlow starts its devices
 
     epochs = min(args.epochs, 4) if args.smoke else args.epochs
 

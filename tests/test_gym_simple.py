@@ -3,7 +3,7 @@ import re
 import numpy as np
 from PIL import Image, ImageSequence
 
-from conftest import ROOT, assert_ok, assert_one_line_error, run_example
+from conftest import assert_ok, assert_one_line_error, run_example
 
 
 def episode_lengths(stdout):

@@ -79,6 +79,11 @@ def test_smoke_trains_above_chance_and_writes_its_files(train_once, backend):
     assert config["weights_sha256"] == digest(out_dir / "model.weights.h5")
     history = image.imread(out_dir / "history.png")
     assert history.shape[:2] == (400, 1000)
+    # both panels (accuracy, loss) draw a train curve (Matplotlib blue) and a test one (orange)
+    for panel in (history[:, :500, :3], history[:, 500:, :3]):
+        blue = (np.abs(panel - [0.12, 0.47, 0.71]).sum(axis=2) < 0.15).sum()
+        orange = (np.abs(panel - [1.0, 0.5, 0.05]).sum(axis=2) < 0.15).sum()
+        assert blue > 300 and orange > 300, (blue, orange)
     assert not list(out_dir.glob(".tmp-*"))
 
 

@@ -1,4 +1,3 @@
-import numpy as np
 from matplotlib import image
 
 from conftest import assert_ok, run_example
