@@ -1,68 +1,74 @@
 """TensorFlow backend and GPUs: list the devices Keras can train on.
 
-The post printed `device_lib.list_local_devices()`, a private TensorFlow module.
-This prints the same blocks from public APIs, for the chosen Keras backend
+The post printed `device_lib.list_local_devices()` from a private TensorFlow module;
+this prints the same blocks from public APIs, for the Keras backend in use
 (TensorFlow by default, as in the post; JAX or PyTorch with --backend).
 
     cd gpu-test && python main.py [--backend jax] [--require-gpu] [--verbose]
 """
 import argparse
-import contextlib
-import importlib.util
 import os
 import sys
 
-BACKENDS = ("tensorflow", "jax", "torch")  # each one also the name of its package
+BACKENDS = ("tensorflow", "jax", "torch")
 
 
-class ArgumentParser(argparse.ArgumentParser):
-    def error(self, message):  # one line, not usage + error
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+def main():
+    args = parse_args()
+    backend = import_keras(args)  # beyond the post: --backend, and no C++ log noise
+
+    # the post: print(device_lib.list_local_devices()), from public APIs for each backend
+    devices, about = {"tensorflow": tensorflow_devices, "jax": jax_devices, "torch": torch_devices}[backend]()
+    for device in devices:
+        print_block(device)
+
+    for key, value in about.items():  # beyond the post: versions, and the device Keras will use
+        print(f"{key}: {value}")
+    gpus = [d["name"] for d in devices if d["device_type"] == "GPU"]
+    if gpus:
+        print(f"Keras will train on: GPU ({len(gpus)} visible: {', '.join(gpus)})")
+    else:
+        print("Keras will train on: CPU (no GPU visible)")
+        if args.require_gpu:
+            sys.exit(f"error: --require-gpu: no GPU is visible to {backend}; on Linux with an NVIDIA GPU, "
+                     "pip install 'tensorflow[and-cuda]' (or jax[cuda12], or PyTorch's CUDA build) and check nvidia-smi")
 
 
 def parse_args():
-    parser = ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", help="Keras backend: tensorflow (default), jax or torch")
-    parser.add_argument("--require-gpu", action="store_true",
-                        help="exit 1 when no GPU is visible")
-    parser.add_argument("--verbose", action="store_true",
-                        help="show the backend's own C++ log lines")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.error = lambda message: parser.exit(2, f"{parser.prog}: error: {message} (see --help)\n")
+    parser.add_argument("--backend", choices=BACKENDS,
+                        help="Keras backend (default: KERAS_BACKEND, else ~/.keras/keras.json, else tensorflow)")
+    parser.add_argument("--require-gpu", action="store_true", help="exit 1 when no GPU is visible")
+    parser.add_argument("--verbose", action="store_true", help="show the backend's own C++ log lines")
     return parser.parse_args()
 
 
-def choose_backend(name):
-    """Set KERAS_BACKEND before anything imports Keras; fail in one line."""
-    name = name or os.environ.get("KERAS_BACKEND") or "tensorflow"
-    if name not in BACKENDS:
-        sys.exit(f"error: unknown Keras backend {name!r}: use tensorflow, jax or torch "
-                 "(pip install -r requirements-jax.txt or requirements-torch.txt adds the others)")
-    if importlib.util.find_spec(name) is None:
-        extra = "" if name == "tensorflow" else f"-{name}"
-        sys.exit(f"error: Keras backend {name!r} is not installed: pip install -r requirements{extra}.txt")
-    os.environ["KERAS_BACKEND"] = name
-    return name
-
-
-@contextlib.contextmanager
-def quiet_stderr(quiet=True):
-    """Hide the C++ log lines TensorFlow prints while it is imported.
-
-    TF_CPP_MIN_LOG_LEVEL silences them only once TensorFlow's logging is set up;
-    the first few (oneDNN, CUDA drivers) come before that, straight to fd 2.
-    """
-    if not quiet:
-        yield
-        return
+def import_keras(args):
+    """Import Keras on --backend (else as KERAS_BACKEND or keras.json say), quiet unless --verbose."""
+    if args.backend:
+        os.environ["KERAS_BACKEND"] = args.backend
+    if not args.verbose:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # read only when TensorFlow is imported
     sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
+    stderr, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    if not args.verbose:
+        os.dup2(devnull, 2)  # TensorFlow prints its first C++ log lines before that level applies
     try:
-        yield
+        import keras
+        backend = keras.backend.backend()
+    except ModuleNotFoundError as error:
+        name = (error.name or "keras").split(".")[0]
+        extra = f"-{name}" if name in ("jax", "torch") else ""
+        sys.exit(f"error: {name!r} is not installed (Keras needs it): pip install -r requirements{extra}.txt")
+    except ValueError as error:  # "Unable to import backend : theano"
+        sys.exit(f"error: unknown Keras backend {str(error).split(': ')[-1]!r}: use one of {', '.join(BACKENDS)}")
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+        os.dup2(stderr, 2)
+        os.close(stderr)
         os.close(devnull)
+    print(f"Keras backend: {backend}\n")
+    return backend
 
 
 def ram_bytes():
@@ -138,33 +144,9 @@ def print_block(device):
     print()
 
 
-def main():
-    args = parse_args()
-    if not args.verbose:
-        # Must be set before TensorFlow (or JAX's XLA) is imported to have any effect.
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    backend = choose_backend(args.backend)
-    list_devices = {"tensorflow": tensorflow_devices, "jax": jax_devices,
-                    "torch": torch_devices}[backend]
-    with quiet_stderr(not args.verbose):
-        devices, about = list_devices()
-
-    print(f"Keras backend: {backend}\n")
-    for device in devices:
-        print_block(device)
-    for key, value in about.items():
-        print(f"{key}: {value}")
-    gpus = [d["name"] for d in devices if d["device_type"] == "GPU"]
-    if gpus:
-        print(f"Keras will train on: GPU ({len(gpus)} visible: {', '.join(gpus)})")
-    else:
-        print("Keras will train on: CPU (no GPU visible)")
-        if args.require_gpu:
-            print(f"error: --require-gpu: no GPU is visible to {backend}; "
-                  "on Linux with an NVIDIA GPU, pip install 'tensorflow[and-cuda]' "
-                  "and check nvidia-smi", file=sys.stderr)
-            sys.exit(1)
-
-
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)

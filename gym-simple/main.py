@@ -1,20 +1,18 @@
 """OpenAI Gym, today: Gymnasium's catalog, CartPole's spaces, and CartPole played.
 
-Lists the installed environments, loads CartPole-v0 as the post does and prints
-its action and observation spaces, then plays episodes with random actions as
-the original sample did. With a display the cart moves in a window; headless,
-the first episode is saved as an animated GIF (cartpole.gif beside this script).
-`--agent keras` trains a small Keras policy with the cross-entropy method until
-it solves CartPole-v0 (average reward >= 195 over 100 consecutive episodes),
-saves it, and records its episode as the GIF instead.
+Lists the installed environments, loads CartPole-v0 as the post does and prints its
+action and observation spaces, then plays episodes with random actions as the
+original sample did. With a display the cart moves in a window; headless, the first
+episode is saved as an animated GIF (cartpole.gif beside this script, or --out).
+`--agent keras` first trains a small Keras policy with the cross-entropy method until
+it solves CartPole-v0 (average reward >= 195 over 100 consecutive episodes), saves it
+to policy.keras, and plays its episode instead.
 
     cd gym-simple && python main.py [--episodes 20] [--seed 0] [--no-render]
     cd gym-simple && python main.py --agent keras
 """
 import argparse
-import contextlib
 import difflib
-import importlib.util
 import os
 import sys
 import time
@@ -22,13 +20,57 @@ import warnings
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BACKENDS = ("tensorflow", "jax", "torch")  # each one also the name of its package
+BACKENDS = ("tensorflow", "jax", "torch")
 INSTALL = 'pip install "gymnasium[classic-control]"'
 
 
-class ArgumentParser(argparse.ArgumentParser):
-    def error(self, message):  # one line, not usage + error
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+def main():
+    args = parse_args()
+    render_mode = choose_render_mode(args)  # beyond the post: a window, else frames for a GIF
+
+    import gymnasium as gym  # Gymnasium, the maintained Gym: `import gym` breaks on NumPy 2
+    from gymnasium import envs
+
+    # Gymnasium: the registry is a dict of specs, so the post's envs.registry.all() is gone
+    print("Environments: {}".format(", ".join(envs.registry)))
+    check_env(gym, args.env)  # beyond the post: a typo gets close matches, in one line
+
+    # load an environment
+    env = gym.make(args.env, render_mode=render_mode)  # Gymnasium: rendering is chosen here
+
+    print("Action space: {}".format(env.action_space))
+    print("Observation space: {}".format(post_style(env.observation_space)))
+    if hasattr(env.observation_space, "low"):  # beyond the post: what the four numbers range over
+        print("Observation bounds: low {}, high {}".format(env.observation_space.low, env.observation_space.high))
+
+    policy = train_agent(gym, args) if args.agent == "keras" else None  # beyond the post
+    frames = play_episodes(gym, env, args, policy)  # the animation: random actions, or the agent's
+    env.close()
+    if frames:
+        save_gif(frames, args.out)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.error = lambda message: parser.exit(2, f"{parser.prog}: error: {message} (see --help)\n")
+    parser.add_argument("--env", default="CartPole-v0", help="environment id (default: CartPole-v0, the post's)")
+    parser.add_argument("--episodes", type=positive_int, default=20,
+                        help="random-action episodes to play (default: 20)")
+    parser.add_argument("--seed", type=seed, default=0, help="random seed, 0 to 2**32-1 (default: 0)")
+    parser.add_argument("--no-render", action="store_true", help="no window and no GIF")
+    parser.add_argument("--out", type=gif_path, default=HERE / "cartpole.gif",
+                        help="the GIF written when there is no display (default: %(default)s); "
+                             "--agent keras saves policy.keras beside it")
+    parser.add_argument("--agent", choices=["random", "keras"], default="random",
+                        help="random actions (the post) or a Keras policy trained to solve the env")
+    parser.add_argument("--iterations", type=positive_int, default=100,
+                        help="--agent keras: most training iterations of 16 episodes (default: 100)")
+    parser.add_argument("--backend", choices=BACKENDS,
+                        help="Keras backend for --agent keras (default: KERAS_BACKEND, else "
+                             "~/.keras/keras.json, else tensorflow)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="a short run with the same outputs (3 episodes; at most 10 iterations)")
+    return parser.parse_args()
 
 
 def positive_int(text):
@@ -38,78 +80,86 @@ def positive_int(text):
     return value
 
 
-def parse_args():
-    parser = ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--env", default="CartPole-v0", help="environment id (default: CartPole-v0)")
-    parser.add_argument("--episodes", type=positive_int, default=20,
-                        help="random-action episodes to play (default: 20)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    parser.add_argument("--no-render", action="store_true", help="no window and no GIF")
-    parser.add_argument("--out", type=Path, default=HERE / "cartpole.gif",
-                        help="the GIF written when there is no display (default: %(default)s)")
-    parser.add_argument("--agent", choices=["random", "keras"], default="random",
-                        help="random actions (the post) or a Keras policy trained to solve CartPole")
-    parser.add_argument("--iterations", type=positive_int, default=100,
-                        help="--agent keras: most training iterations of 16 episodes (default: 100)")
-    parser.add_argument("--backend", help="Keras backend for --agent keras: tensorflow (default), jax or torch")
-    parser.add_argument("--smoke", action="store_true",
-                        help="a tiny run for tests (3 episodes; at most 10 training iterations)")
-    return parser.parse_args()
+def seed(text):
+    value = int(text)
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be 0 to 2**32-1, got {value}")
+    return value
 
 
-def choose_backend(name):
-    """Set KERAS_BACKEND before anything imports Keras; fail in one line."""
-    name = name or os.environ.get("KERAS_BACKEND") or "tensorflow"
-    if name not in BACKENDS:
-        sys.exit(f"error: unknown Keras backend {name!r}: use tensorflow, jax or torch "
-                 "(pip install -r requirements-jax.txt or requirements-torch.txt adds the others)")
-    if importlib.util.find_spec(name) is None:
-        extra = "" if name == "tensorflow" else f"-{name}"
-        sys.exit(f"error: Keras backend {name!r} is not installed: pip install -r requirements{extra}.txt")
-    os.environ["KERAS_BACKEND"] = name
-    # TF_CPP_MIN_LOG_LEVEL only works if set before TensorFlow is imported.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    return name
+def gif_path(text):
+    """The output GIF: a .gif in a folder that exists or can be made, checked before any work."""
+    path = Path(text).resolve()
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder: name a .gif file")
+    if path.suffix.lower() != ".gif":
+        raise argparse.ArgumentTypeError(f"{text}: must end in .gif")
+    folder = next(p for p in path.parents if p.exists())
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise argparse.ArgumentTypeError(f"{text}: cannot write in {folder}")
+    return path
 
 
-@contextlib.contextmanager
-def quiet_stderr():
-    """Hide the C++ log lines TensorFlow prints on import, before its log level applies."""
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
+def choose_render_mode(args):
+    """A window where there is a display; elsewhere frames for the GIF, drawn off screen."""
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # CartPole is silent: no audio server needed
+    if args.no_render:
+        return None
+    if sys.platform in ("darwin", "win32") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return "human"
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # headless: SDL would look for a screen and complain
+    return "rgb_array"
+
+
+def check_env(gym, env_id):
+    """Make the environment once, so that a typo or a missing package ends in one line."""
+    # Gymnasium warns that CartPole-v0 (200 steps) is out of date next to v1; the post uses v0.
+    warnings.filterwarnings("ignore", message=".*is out of date")
     try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
-def have_display():
-    if os.environ.get("SDL_VIDEODRIVER") == "dummy":
-        return False
-    return sys.platform in ("darwin", "win32") or bool(
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
-def short(space):
-    """The post's short form of a space: Discrete(2), Box(4,)."""
-    if type(space).__name__ == "Box":
-        return f"Box{space.shape}"
-    return str(space)
-
-
-def make(gym, env_id, render_mode=None):
-    try:
-        return gym.make(env_id, render_mode=render_mode)
+        gym.make(env_id).close()
     except gym.error.DependencyNotInstalled as error:
-        sys.exit(f"error: {env_id} needs a package that is missing ({str(error).splitlines()[0]}); "
-                 f"for CartPole's rendering: {INSTALL}")
+        sys.exit(f"error: --env {env_id} needs a package that is missing ({str(error).splitlines()[0]})")
+    except ModuleNotFoundError as error:
+        sys.exit(f"error: --env {env_id} needs {error.name}, which is not installed: pip install {error.name}")
     except gym.error.Error:
         close = difflib.get_close_matches(env_id, list(gym.envs.registry), n=5, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else "; see the Environments list above"
         sys.exit(f"error: --env {env_id}: no such environment{hint}")
+
+
+def post_style(space):
+    """The post's short form of a space: Box(4,) where Gymnasium prints all the bounds."""
+    return f"Box{space.shape}" if type(space).__name__ == "Box" else str(space)
+
+
+def play_episodes(gym, env, args, policy=None):
+    """Random actions as the original sample (or the trained policy's); the first episode's frames."""
+    import numpy as np
+
+    env.action_space.seed(args.seed)
+    frames = []
+    episodes = 1 if policy else 3 if args.smoke else args.episodes
+    for i_episode in range(episodes):
+        observation, info = env.reset(seed=args.seed if i_episode == 0 else None)
+        total = 0.0
+        for t in range(100_000):
+            if env.render_mode == "rgb_array" and i_episode == 0:
+                frames.append(render(env, gym))
+            if policy:
+                action = int(np.argmax(policy.predict_on_batch(observation[None].astype("float32"))[0]))
+            else:
+                action = env.action_space.sample()
+            observation, reward, terminated, truncated, info = env.step(action)
+            total += reward
+            if terminated or truncated:
+                if policy:
+                    print("Trained agent's episode: {} timesteps, reward {:g}".format(t + 1, total))
+                else:
+                    print("Episode finished after {} timesteps".format(t + 1))
+                break
+        if frames and i_episode == 0:
+            frames.append(render(env, gym))  # the last state: the pole as it falls
+    return frames
 
 
 def render(env, gym):
@@ -120,7 +170,7 @@ def render(env, gym):
 
 
 def save_gif(frames, path, fps=30):
-    """An animated GIF of the frames, written by Matplotlib's PillowWriter."""
+    """An animated GIF of the frames, by Matplotlib's PillowWriter; replaced whole or not at all."""
     import matplotlib.pyplot as plt
     from matplotlib import animation
 
@@ -131,48 +181,51 @@ def save_gif(frames, path, fps=30):
     shown = ax.imshow(frames[0])
     movie = animation.FuncAnimation(fig, lambda frame: [shown.set_data(frame)], frames=frames)
     path.parent.mkdir(parents=True, exist_ok=True)
-    movie.save(path, writer=animation.PillowWriter(fps=fps))
-    plt.close(fig)
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    try:
+        movie.save(tmp, writer=animation.PillowWriter(fps=fps))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        plt.close(fig)
     print(f"animation ({len(frames)} frames) saved to {path}")
 
 
-def play_random(gym, args, render_mode):
-    env = make(gym, args.env, render_mode)
-    env.action_space.seed(args.seed)
-    frames = []
-    for i_episode in range(3 if args.smoke else args.episodes):
-        observation, info = env.reset(seed=args.seed if i_episode == 0 else None)
-        for t in range(10_000):
-            if render_mode == "rgb_array" and i_episode == 0:
-                frames.append(render(env, gym))
-            elif render_mode == "human":
-                render(env, gym)
-            action = env.action_space.sample()
-            observation, reward, terminated, truncated, info = env.step(action)
-            if terminated or truncated:
-                print("Episode finished after {} timesteps".format(t + 1))
-                if frames and i_episode == 0:
-                    frames.append(render(env, gym))  # the pole as it falls
-                break
-    env.close()
-    return frames
+def import_keras(args):
+    """Import Keras on --backend (else as KERAS_BACKEND or keras.json say), quietly, and seed it."""
+    if args.backend:
+        os.environ["KERAS_BACKEND"] = args.backend
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # read only when TensorFlow is imported
+    sys.stderr.flush()
+    stderr, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)  # TensorFlow prints its first C++ log lines before that level applies
+    try:
+        import keras
+        keras.utils.set_random_seed(args.seed)  # seeds Python, NumPy and the backend
+    except ModuleNotFoundError as error:
+        name = (error.name or "keras").split(".")[0]
+        extra = f"-{name}" if name in ("jax", "torch") else ""
+        sys.exit(f"error: {name!r} is not installed (Keras needs it): pip install -r requirements{extra}.txt")
+    except ValueError as error:  # "Unable to import backend : theano"
+        sys.exit(f"error: unknown Keras backend {str(error).split(': ')[-1]!r}: use one of {', '.join(BACKENDS)}")
+    finally:
+        os.dup2(stderr, 2)
+        os.close(stderr)
+        os.close(devnull)
+    print(f"Keras backend: {keras.backend.backend()}")
+    return keras
 
 
-def train_agent(gym, args, render_mode):
-    """The cross-entropy method: play a batch of episodes, keep the best, imitate them."""
+def train_agent(gym, args):
+    """The cross-entropy method: play 16 episodes, keep the best 30%, fit the policy to their actions."""
     import numpy as np
 
-    backend = choose_backend(args.backend)
-    print(f"Keras backend: {backend}")
-    with quiet_stderr():  # set_random_seed imports TensorFlow too, whatever the backend
-        import keras
-        keras.utils.set_random_seed(args.seed)
-
-    rng = np.random.default_rng(args.seed)
-    envs = [make(gym, args.env) for _ in range(16)]
+    envs = [gym.make(args.env) for _ in range(16)]
     if not hasattr(envs[0].action_space, "n") or len(envs[0].observation_space.shape or ()) != 1:
         sys.exit(f"error: --agent keras needs discrete actions and a flat observation; "
-                 f"{args.env} has {short(envs[0].action_space)} and {short(envs[0].observation_space)}")
+                 f"{args.env} has {post_style(envs[0].action_space)} and {post_style(envs[0].observation_space)}")
+    keras = import_keras(args)
+    rng = np.random.default_rng(args.seed)
     n_obs, n_actions = envs[0].observation_space.shape[0], int(envs[0].action_space.n)
     threshold = envs[0].spec.reward_threshold or float("inf")
 
@@ -223,63 +276,26 @@ def train_agent(gym, args, render_mode):
     else:
         print(f"Not solved in {iterations} iterations: 100-episode average {np.mean(recent):.1f} "
               f"(threshold {threshold})")
+    for env in envs:
+        env.close()
 
-    out_model = args.out.with_name("policy.keras")
-    policy.save(out_model)
-    print(f"policy saved to {out_model}")
-
-    # the trained agent's own episode, acting on its most likely action
-    env = make(gym, args.env, render_mode)
-    observation, _ = env.reset(seed=args.seed)
-    frames, total, done = [], 0.0, False
-    while not done:
-        if render_mode == "rgb_array":
-            frames.append(render(env, gym))
-        elif render_mode == "human":
-            render(env, gym)
-        action = int(np.argmax(policy.predict_on_batch(observation[None].astype("float32"))[0]))
-        observation, reward, terminated, truncated, _ = env.step(action)
-        total += reward
-        done = terminated or truncated
-    env.close()
-    print(f"Trained agent's episode: {total:.0f} timesteps")
-    return frames
-
-
-def main():
-    args = parse_args()
-    # CartPole makes no sound; pygame.init() would otherwise complain where no audio server runs.
-    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    path = args.out.with_name("policy.keras")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")  # still ends .keras, as Keras requires
     try:
-        import gymnasium as gym
-    except ImportError:
-        sys.exit(f"error: Gymnasium is not installed: {INSTALL}")
-
-    # Gymnasium warns that CartPole-v0 (200 steps) is out of date next to v1 (500 steps);
-    # the post uses v0, and so do we.
-    warnings.filterwarnings("ignore", message=".*is out of date")
-
-    # The post's `envs.registry.all()` is gone: the registry is now a dict of specs.
-    print("Environments: {} installed: {}".format(len(gym.envs.registry), ", ".join(gym.envs.registry)))
-
-    # load an environment
-    env = make(gym, args.env)
-    print("Action space: {}".format(short(env.action_space)))
-    print("Observation space: {}".format(short(env.observation_space)))
-    if hasattr(env.observation_space, "low"):
-        print("Observation bounds: low {}, high {}".format(env.observation_space.low,
-                                                          env.observation_space.high))
-    env.close()
-
-    render_mode = None if args.no_render else ("human" if have_display() else "rgb_array")
-    play = train_agent if args.agent == "keras" else play_random
-    frames = play(gym, args, render_mode)
-    if frames:
-        save_gif(frames, args.out)
+        policy.save(tmp)
+        os.replace(tmp, path)  # replaced whole or not at all
+    finally:
+        tmp.unlink(missing_ok=True)
+    print(f"policy saved to {path}")
+    return policy
 
 
 if __name__ == "__main__":
     try:
         main()
-    except OSError as error:  # e.g. an output path that cannot be written
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    except OSError as error:  # e.g. a full disk
         sys.exit(f"error: {error.filename or 'output'}: {error.strerror or error}")

@@ -1,10 +1,9 @@
 """Classifying digits: the post's MNIST CNN, trained and saved, in Keras 3.
 
-Two 3x3 convolutions, max pooling, dropout and two dense layers, trained for
-12 epochs at batch 128, as in the post; then `Test loss` and `Test accuracy`.
-Writes model.json and model.weights.h5 (the pair replaced as one, so a killed
-run never leaves them mismatched) and history.png beside this script.
-`--predict IMAGE ...` loads that pair and reads digits from image files.
+Two 3x3 convolutions, max pooling, dropout and two dense layers, 12 epochs at
+batch 128, then `Test loss` and `Test accuracy`, as in the post. Writes the JSON
+model file with its weights (model.json, model.weights.h5) and history.png
+beside this script. `--predict IMAGE ...` reads digits with that saved model.
 
     cd mnist && python main.py [--epochs 12] [--seed 0] [--data mnist.npz]
     cd mnist && python main.py --predict my_digit.png
@@ -12,7 +11,6 @@ run never leaves them mismatched) and history.png beside this script.
 import argparse
 import contextlib
 import hashlib
-import importlib.util
 import json
 import os
 import sys
@@ -20,13 +18,99 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BACKENDS = ("tensorflow", "jax", "torch")  # each one also the name of its package
+BACKENDS = ("tensorflow", "jax", "torch")
 POST_ACCURACY = 0.9917  # the post's test accuracy after 12 epochs
+batch_size = 128
+num_classes = 10
+epochs = 12
 
 
-class ArgumentParser(argparse.ArgumentParser):
-    def error(self, message):  # one line, not usage + error
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+def main():
+    args = parse_args()
+    keras = import_keras(args)  # beyond the post: --backend, --seed, --cpu-devices, no C++ log noise
+    if args.predict:
+        return predict(keras, args)  # beyond the post: read digits with the saved model
+
+    from keras.datasets import mnist
+    from keras.models import Sequential
+    from keras.layers import Conv2D, Dense, Dropout, Flatten, Input, MaxPooling2D, RandomTranslation
+
+    # the data, split between train and test sets
+    with offline_hint():  # beyond the post: --data, for a reader without the download
+        (x_train, y_train), (x_test, y_test) = mnist.load_data() if not args.data else load_npz(args.data)
+    if args.smoke:  # beyond the post: a short run, for tests
+        x_train, y_train = x_train[:2048], y_train[:2048]
+    x_train = x_train.reshape(x_train.shape[0], 28, 28, 1).astype("float32") / 255
+    x_test = x_test.reshape(x_test.shape[0], 28, 28, 1).astype("float32") / 255
+    print("x_train shape:", x_train.shape)
+    print(x_train.shape[0], "train samples")
+    print(x_test.shape[0], "test samples")
+
+    # convert class vectors to binary class matrices
+    y_train = keras.utils.to_categorical(y_train, num_classes)
+    y_test = keras.utils.to_categorical(y_test, num_classes)
+
+    set_precision(keras, args)  # beyond the post: bfloat16 where the CPU has the units for it
+    scope, devices = data_parallel(keras, args)  # beyond the post: every GPU (or --cpu-devices)
+    with scope:
+        model = Sequential()
+        model.add(Input(shape=(28, 28, 1)))  # Keras 3: replaces input_shape=
+        # beyond the post: each training digit shifted by up to 2 pixels (off at test time)
+        model.add(RandomTranslation(0.08, 0.08, fill_mode="constant"))
+        model.add(Conv2D(32, kernel_size=(3, 3), activation='relu'))
+        model.add(Conv2D(64, (3, 3), activation='relu'))
+        model.add(MaxPooling2D(pool_size=(2, 2)))
+        model.add(Dropout(0.25))
+        model.add(Flatten())
+        model.add(Dense(128, activation='relu'))
+        model.add(Dropout(0.5))
+        model.add(Dense(num_classes, activation='softmax', dtype="float32"))  # float32 even in bf16
+
+        model.compile(loss=keras.losses.categorical_crossentropy,
+                      optimizer=adam_with_cosine_decay(keras, args.epochs * -(-len(x_train) // (args.batch_size * len(devices)))),
+                      metrics=['accuracy'],
+                      steps_per_execution=steps_per_execution(keras, devices))
+
+    timer = epoch_timer(keras)  # beyond the post: seconds per epoch, and when the post was beaten
+    history = model.fit(x_train, y_train,
+                        batch_size=args.batch_size * len(devices),
+                        epochs=args.epochs,
+                        verbose=1 if sys.stdout.isatty() else 2,  # a bar in a terminal, a line in a log
+                        validation_data=(x_test, y_test),
+                        callbacks=[timer])
+    score = model.evaluate(x_test, y_test, verbose=0)
+    print('Test loss:', score[0])
+    print('Test accuracy:', score[1])
+    report_speed(timer, history.history)  # beyond the post
+
+    save_pair(model, args.out_dir / "model.json", args.out_dir / "model.weights.h5")  # the post's JSON model
+    plot_history(history.history, args.out_dir / "history.png")  # beyond the post
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.error = lambda message: parser.exit(2, f"{parser.prog}: error: {message} (see --help)\n")
+    parser.add_argument("--epochs", type=positive_int, default=epochs, help=f"default: {epochs}, as in the post")
+    parser.add_argument("--batch-size", type=positive_int, default=batch_size,
+                        help=f"per device (default: {batch_size}, as in the post)")
+    parser.add_argument("--seed", type=seed, default=0, help="random seed, 0 to 2**32-1 (default: 0)")
+    parser.add_argument("--data", type=npz_file, help="a local mnist.npz instead of Keras's download")
+    parser.add_argument("--out-dir", type=out_dir, default=HERE,
+                        help="where the model files and history.png go (default: this folder)")
+    parser.add_argument("--precision", choices=["auto", "float32", "mixed_bfloat16"], default="auto",
+                        help="auto: bfloat16 compute on CPUs with AMX (TensorFlow), else float32")
+    parser.add_argument("--cpu-devices", type=positive_int, default=1,
+                        help="split the CPU into N devices to try data-parallel training without GPUs")
+    parser.add_argument("--predict", type=Path, nargs="+", metavar="IMAGE",
+                        help="classify these images with the saved model (no training)")
+    parser.add_argument("--backend", choices=BACKENDS,
+                        help="Keras backend (default: KERAS_BACKEND, else ~/.keras/keras.json, else tensorflow)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="a short run with the same outputs: 4 epochs on the first 2,048 training digits")
+    args = parser.parse_args()
+    if args.smoke:
+        args.epochs = min(args.epochs, 4)
+    return args
 
 
 def positive_int(text):
@@ -36,94 +120,109 @@ def positive_int(text):
     return value
 
 
-def parse_args():
-    parser = ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=positive_int, default=12, help="default: 12, as in the post")
-    parser.add_argument("--batch-size", type=positive_int, default=128,
-                        help="per device (default: 128, as in the post)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    parser.add_argument("--data", type=Path, help="a local mnist.npz instead of Keras's download")
-    parser.add_argument("--out-dir", type=Path, default=HERE,
-                        help="where the model files and history.png go (default: this folder)")
-    parser.add_argument("--precision", choices=["auto", "float32", "mixed_bfloat16"], default="auto",
-                        help="auto: bfloat16 compute on CPUs with AMX (TensorFlow), else float32")
-    parser.add_argument("--cpu-devices", type=positive_int, default=1,
-                        help="split the CPU into N devices to try data-parallel training without GPUs")
-    parser.add_argument("--predict", type=Path, nargs="+", metavar="IMAGE",
-                        help="classify these images with the saved model (no training)")
-    parser.add_argument("--backend", help="Keras backend: tensorflow (default), jax or torch")
-    parser.add_argument("--smoke", action="store_true", help="a tiny run for tests (at most 4 epochs)")
-    return parser.parse_args()
+def seed(text):
+    value = int(text)
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be 0 to 2**32-1, got {value}")
+    return value
 
 
-def choose_backend(name):
-    """Set KERAS_BACKEND before anything imports Keras; fail in one line."""
-    name = name or os.environ.get("KERAS_BACKEND") or "tensorflow"
-    if name not in BACKENDS:
-        sys.exit(f"error: unknown Keras backend {name!r}: use tensorflow, jax or torch "
-                 "(pip install -r requirements-jax.txt or requirements-torch.txt adds the others)")
-    if importlib.util.find_spec(name) is None:
-        extra = "" if name == "tensorflow" else f"-{name}"
-        sys.exit(f"error: Keras backend {name!r} is not installed: pip install -r requirements{extra}.txt")
-    os.environ["KERAS_BACKEND"] = name
-    # TF_CPP_MIN_LOG_LEVEL only works if set before TensorFlow is imported.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    return name
+def npz_file(text):
+    """--data: an existing .npz file (a zip archive), checked before any heavy import."""
+    path = Path(text)
+    try:
+        with open(path, "rb") as file:
+            is_zip = file.read(4) == b"PK\x03\x04"
+    except OSError as error:
+        raise argparse.ArgumentTypeError(f"{text}: {error.strerror}")
+    if not is_zip:
+        raise argparse.ArgumentTypeError(f"{text}: not a readable .npz file (an .npz is a zip archive)")
+    return path
+
+
+def out_dir(text):
+    """--out-dir: a folder that exists or can be made, and can be written to."""
+    path = Path(text).resolve()
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK):
+        raise argparse.ArgumentTypeError(f"{text}: cannot write in {existing}")
+    return path
+
+
+def import_keras(args):
+    """Import Keras on --backend (else as KERAS_BACKEND or keras.json say), quietly, and seed it."""
+    if args.backend:
+        os.environ["KERAS_BACKEND"] = args.backend
+    if args.cpu_devices > 1:  # for JAX: XLA reads this when it starts (TensorFlow: data_parallel)
+        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} --xla_force_host_platform_device_count={args.cpu_devices}"
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # read only when TensorFlow is imported
+    sys.stderr.flush()
+    stderr, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)  # TensorFlow prints its first C++ log lines before that level applies
+    try:
+        import keras
+        keras.utils.set_random_seed(args.seed)  # seeds Python, NumPy and the backend
+    except ModuleNotFoundError as error:
+        name = (error.name or "keras").split(".")[0]
+        extra = f"-{name}" if name in ("jax", "torch") else ""
+        sys.exit(f"error: {name!r} is not installed (Keras needs it): pip install -r requirements{extra}.txt")
+    except ValueError as error:  # "Unable to import backend : theano"
+        sys.exit(f"error: unknown Keras backend {str(error).split(': ')[-1]!r}: use one of {', '.join(BACKENDS)}")
+    finally:
+        os.dup2(stderr, 2)
+        os.close(stderr)
+        os.close(devnull)
+    print(f"Keras backend: {keras.backend.backend()}")
+    return keras
 
 
 @contextlib.contextmanager
-def quiet_stderr():
-    """Hide the C++ log lines TensorFlow prints on import, before its log level applies."""
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
+def offline_hint():
+    """Keras's failed download (a bare Exception) as one line that says what to do."""
     try:
         yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+    except Exception as error:
+        if "URL fetch failure" not in str(error):
+            raise
+        sys.exit(f"error: cannot download MNIST ({str(error).splitlines()[0]}); offline, pass --data PATH "
+                 "to a local mnist.npz, or set KERAS_HOME to a folder whose datasets/ holds Keras's mnist.npz")
 
 
-def load_data(path):
-    """MNIST as keras.datasets.mnist.load_data() returns it, or from a local .npz.
-
-    Every problem is a one-line message: the caller exits with it.
-    """
+def load_npz(path):
+    """--data: MNIST from an .npz in the layout of Keras's mnist.npz, as mnist.load_data() returns it."""
     import numpy as np
 
-    if path is None:
-        from keras.datasets import mnist
-        try:
-            return mnist.load_data()
-        except Exception as error:  # get_file raises a bare Exception on a failed download
-            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-            sys.exit(f"error: cannot download MNIST ({reason}); offline, pass --data PATH to a "
-                     "local mnist.npz, or set KERAS_HOME to a folder whose datasets/ holds Keras's mnist.npz")
-    if not path.is_file():
-        sys.exit(f"error: --data {path}: no such file")
+    keys = ("x_train", "y_train", "x_test", "y_test")
     try:
-        # allow_pickle=False: an .npz of plain arrays needs no pickle, which could run code.
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
-    except Exception as error:
+        with np.load(path, allow_pickle=False) as data:  # no pickle: a hostile file cannot run code
+            missing = [key for key in keys if key not in data.files]
+            if missing:
+                sys.exit(f"error: --data {path}: missing {', '.join(missing)} (an mnist.npz holds {', '.join(keys)})")
+            x_train, y_train, x_test, y_test = (data[key] for key in keys)
+    except (OSError, ValueError) as error:
         sys.exit(f"error: --data {path}: not a readable .npz file ({type(error).__name__})")
-    missing = [key for key in ("x_train", "y_train", "x_test", "y_test") if key not in arrays]
-    if missing:
-        sys.exit(f"error: --data {path}: missing {', '.join(missing)} "
-                 "(an mnist.npz holds x_train, y_train, x_test, y_test)")
-    for split in ("train", "test"):
-        images, labels = arrays[f"x_{split}"], arrays[f"y_{split}"]
+    if not all(isinstance(array, np.ndarray) for array in (x_train, y_train, x_test, y_test)):
+        sys.exit(f"error: --data {path}: not a readable .npz file (an entry is not a NumPy array)")
+    for split, images, labels in (("train", x_train, y_train), ("test", x_test, y_test)):
         if images.ndim != 3 or images.shape[1:] != (28, 28) or len(images) == 0:
             sys.exit(f"error: --data {path}: x_{split} has shape {images.shape}, expected (N, 28, 28)")
         if images.dtype != np.uint8:
             sys.exit(f"error: --data {path}: x_{split} has dtype {images.dtype}, expected uint8")
-        if labels.shape != (len(images),):
+        if labels.shape != (len(images),) or labels.dtype.kind not in "iu" or not np.isin(labels, range(10)).all():
             sys.exit(f"error: --data {path}: y_{split} has shape {labels.shape}, "
-                     f"expected ({len(images)},) to match x_{split}")
-        if not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 or labels.max() > 9:
-            sys.exit(f"error: --data {path}: y_{split} must hold integer labels 0-9")
-    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+                     f"expected ({len(images)},) integer labels 0-9")
+    return (x_train, y_train), (x_test, y_test)
+
+
+def set_precision(keras, args):
+    """bfloat16 compute (weights stay float32) where it pays: AMX units, with TensorFlow."""
+    precision = args.precision
+    if precision == "auto":
+        precision = "mixed_bfloat16" if keras.backend.backend() == "tensorflow" and cpu_has_amx() else "float32"
+    keras.mixed_precision.set_global_policy(precision)
+    print(f"Precision: {precision}")
 
 
 def cpu_has_amx():
@@ -133,57 +232,78 @@ def cpu_has_amx():
         return False
 
 
-def data_parallel(keras, backend, cpu_devices):
-    """A distribution over all GPUs (or --cpu-devices CPUs) when there are two or more.
-
-    Returns (scope, device names, what does it): one name when there is nothing to share.
-    """
+def data_parallel(keras, args):
+    """A scope that shares each batch over all GPUs (or --cpu-devices CPUs), and the devices."""
+    backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf
 
+        if args.cpu_devices > 1:  # before TensorFlow starts its devices
+            tf.config.set_logical_device_configuration(
+                tf.config.list_physical_devices("CPU")[0],
+                [tf.config.LogicalDeviceConfiguration()] * args.cpu_devices)
         devices = [d.name for d in tf.config.list_logical_devices("GPU")]
-        if len(devices) < 2 and cpu_devices > 1:
+        if len(devices) < 2 and args.cpu_devices > 1:
             devices = [d.name for d in tf.config.list_logical_devices("CPU")]
         if len(devices) > 1:
-            return tf.distribute.MirroredStrategy(devices).scope(), devices, "MirroredStrategy"
+            strategy = tf.distribute.MirroredStrategy(devices)
+            print(f"Data-parallel training on {len(devices)} devices (MirroredStrategy: {', '.join(devices)}), "
+                  f"global batch {args.batch_size * len(devices)}")
+            return strategy.scope(), devices
     elif backend == "jax":
         import jax
 
-        devices = jax.devices("gpu") if jax.default_backend() == "gpu" else jax.devices("cpu")
+        devices = jax.devices()  # the GPUs if there are any, else the CPU (split by --cpu-devices)
         if len(devices) > 1:
             keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
-            return contextlib.nullcontext(), [str(d) for d in devices], "keras.distribution.DataParallel"
-    return contextlib.nullcontext(), ["one device"], None
-
-
-def split_cpu(backend, cpu_devices):
-    """Make --cpu-devices logical CPU devices; must run before the backend starts."""
-    if cpu_devices < 2:
-        return
-    if backend == "jax":
-        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
-                                   f" --xla_force_host_platform_device_count={cpu_devices}")
-    elif backend == "tensorflow":
-        import tensorflow as tf
-
-        cpu = tf.config.list_physical_devices("CPU")[0]
-        tf.config.set_logical_device_configuration(
-            cpu, [tf.config.LogicalDeviceConfiguration()] * cpu_devices)
-    else:
+            print(f"Data-parallel training on {len(devices)} devices (keras.distribution.DataParallel: "
+                  f"{', '.join(map(str, devices))}), global batch {args.batch_size * len(devices)}")
+            return contextlib.nullcontext(), devices
+    elif args.cpu_devices > 1:
         sys.exit(f"error: --cpu-devices: Keras has no data-parallel training on the {backend} backend")
+    return contextlib.nullcontext(), [None]
+
+
+def adam_with_cosine_decay(keras, steps):
+    """The post used Adadelta, whose Keras 2 rate was 1.0 (Keras 3's default, 0.001, barely
+    learns); Adam with a rate decayed from 2e-3 to 0 over the steps, on a cosine, learns faster."""
+    return keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(2e-3, steps))
+
+
+def steps_per_execution(keras, devices):
+    """Several steps per call: fewer Python round trips, ~7% faster on a CPU. PyTorch allows
+    only 1, and so does MirroredStrategy."""
+    return 16 if keras.backend.backend() != "torch" and len(devices) == 1 else 1
+
+
+def epoch_timer(keras):
+    """A callback that notes when each epoch ends (timer.ends), counting from now (timer.start)."""
+    timer = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: timer.ends.append(time.perf_counter()))
+    timer.ends, timer.start = [], time.perf_counter()
+    return timer
+
+
+def report_speed(timer, history):
+    seconds = timer.ends[-1] - timer.start
+    print(f"Training time: {seconds:.0f} s ({seconds / len(timer.ends):.1f} s/epoch)")
+    reached = [i for i, acc in enumerate(history["val_accuracy"]) if acc >= POST_ACCURACY]
+    if reached:
+        print(f"The post's {POST_ACCURACY} was first reached after epoch {reached[0] + 1} "
+              f"({timer.ends[reached[0]] - timer.start:.0f} s)")
 
 
 def sha256(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def save_model(model, json_path, weights_path):
+def save_pair(model, json_path, weights_path):
     """Replace model.json and model.weights.h5 so that a killed run never mismatches them.
 
     Both are written to temporary names first; model.json records the weights'
     hash. The renames come last: weights, then JSON. A run killed between the
-    two leaves a complete temporary JSON that load_model() finishes installing.
+    two leaves a complete temporary JSON that load_pair() finishes installing.
     """
+    json_path.parent.mkdir(parents=True, exist_ok=True)
     weights_tmp = weights_path.with_name(".tmp-" + weights_path.name)  # still ends .weights.h5
     json_tmp = json_path.with_name(".tmp-" + json_path.name)
     try:
@@ -202,9 +322,10 @@ def save_model(model, json_path, weights_path):
                 tmp.unlink()
         sys.exit(f"error: cannot save the model in {json_path.parent}: {error.strerror or error}; "
                  "the previous model files are unchanged")
+    print(f"model saved to {json_path} and {weights_path}")
 
 
-def load_model(keras, json_path, weights_path):
+def load_pair(keras, json_path, weights_path):
     json_tmp = json_path.with_name(".tmp-" + json_path.name)
     if json_tmp.exists() and weights_path.exists():
         with contextlib.suppress(ValueError, OSError):
@@ -223,6 +344,42 @@ def load_model(keras, json_path, weights_path):
     model = keras.models.model_from_json(json.dumps(config))
     model.load_weights(weights_path)
     return model
+
+
+def plot_history(history, path):
+    """Accuracy and loss per epoch, train and test, beside the post's accuracy."""
+    import matplotlib.pyplot as plt
+
+    done = range(1, len(history["loss"]) + 1)
+    fig, (acc_ax, loss_ax) = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, key, title in ((acc_ax, "accuracy", "Accuracy"), (loss_ax, "loss", "Loss")):
+        ax.plot(done, history[key], "o-", label="train")
+        ax.plot(done, history["val_" + key], "o-", label="test")
+        ax.set(title=title, xlabel="epoch")
+        ax.grid(alpha=0.3)
+    acc_ax.axhline(POST_ACCURACY, color="gray", linestyle="--", label=f"the post ({POST_ACCURACY})")
+    acc_ax.legend()
+    loss_ax.legend()
+    fig.tight_layout()
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    try:
+        fig.savefig(tmp, format="png", dpi=100)
+        os.replace(tmp, path)  # replaced whole or not at all
+    finally:
+        tmp.unlink(missing_ok=True)
+        plt.close(fig)
+    print(f"training history saved to {path}")
+
+
+def predict(keras, args):
+    """The saved model's digit and probability for each image file."""
+    import numpy as np
+
+    model = load_pair(keras, args.out_dir / "model.json", args.out_dir / "model.weights.h5")
+    digits = np.stack([read_digit(path) for path in args.predict])[..., None]
+    probabilities = model.predict(digits, verbose=0)
+    for path, p in zip(args.predict, probabilities):
+        print(f"{path}: {int(p.argmax())} (probability {p.max():.3f})")
 
 
 def read_digit(path):
@@ -267,131 +424,11 @@ def read_digit(path):
     return digit.clip(0, 1)
 
 
-def plot_history(history, path):
-    import matplotlib.pyplot as plt
-
-    epochs = range(1, len(history["loss"]) + 1)
-    fig, (acc_ax, loss_ax) = plt.subplots(1, 2, figsize=(10, 4))
-    for ax, key, title in ((acc_ax, "accuracy", "Accuracy"), (loss_ax, "loss", "Loss")):
-        ax.plot(epochs, history[key], "o-", label="train")
-        ax.plot(epochs, history["val_" + key], "o-", label="test")
-        ax.set(title=title, xlabel="epoch")
-        ax.grid(alpha=0.3)
-        ax.legend()
-    acc_ax.axhline(POST_ACCURACY, color="gray", linestyle="--", label=f"the post ({POST_ACCURACY})")
-    acc_ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
-def predict(keras, args):
-    import numpy as np
-
-    model = load_model(keras, args.out_dir / "model.json", args.out_dir / "model.weights.h5")
-    digits = np.stack([read_digit(path) for path in args.predict])[..., None]
-    probabilities = model.predict(digits, verbose=0)
-    for path, p in zip(args.predict, probabilities):
-        print(f"{path}: {int(p.argmax())} (probability {p.max():.3f})")
-
-
-def main():
-    args = parse_args()
-    backend = choose_backend(args.backend)
-    print(f"Keras backend: {backend}")
-    if backend == "jax":
-        split_cpu(backend, args.cpu_devices)  # XLA_FLAGS must be set before JAX starts
-    with quiet_stderr():  # set_random_seed imports TensorFlow too, whatever the backend
-        import keras
-        keras.utils.set_random_seed(args.seed)
-    from keras import layers
-
-    if args.predict:
-        return predict(keras, args)
-    if backend != "jax":
-        split_cpu(backend, args.cpu_devices)  # before TensorFlow starts its devices
-
-    epochs = min(args.epochs, 4) if args.smoke else args.epochs
-
-    num_classes = 10
-    (x_train, y_train), (x_test, y_test) = load_data(args.data)
-    x_train = x_train.reshape(-1, 28, 28, 1).astype("float32") / 255
-    x_test = x_test.reshape(-1, 28, 28, 1).astype("float32") / 255
-    print("x_train shape:", x_train.shape)
-    print(x_train.shape[0], "train samples")
-    print(x_test.shape[0], "test samples")
-    y_train = keras.utils.to_categorical(y_train, num_classes)
-    y_test = keras.utils.to_categorical(y_test, num_classes)
-
-    precision = args.precision
-    if precision == "auto":
-        precision = "mixed_bfloat16" if backend == "tensorflow" and cpu_has_amx() else "float32"
-    # bfloat16 matrix units (AMX) halve the epoch time of float32 on such a CPU;
-    # weights and the softmax stay float32.
-    keras.mixed_precision.set_global_policy(precision)
-    print(f"Precision: {precision}")
-
-    scope, devices, strategy = data_parallel(keras, backend, args.cpu_devices)
-    batch_size = args.batch_size * len(devices)
-    if len(devices) > 1:
-        print(f"Data-parallel training on {len(devices)} devices ({strategy}: {', '.join(devices)}), "
-              f"global batch {batch_size}")
-
-    with scope:
-        model = keras.Sequential([
-            keras.Input(shape=(28, 28, 1)),
-            # Beyond the post: shift each training digit by up to 2 pixels (a no-op at test
-            # time). With Adam below, this lifts 12 epochs from ~0.991 to ~0.994.
-            layers.RandomTranslation(0.08, 0.08, fill_mode="constant"),
-            layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
-            layers.Conv2D(64, (3, 3), activation="relu"),
-            layers.MaxPooling2D(pool_size=(2, 2)),
-            layers.Dropout(0.25),
-            layers.Flatten(),
-            layers.Dense(128, activation="relu"),
-            layers.Dropout(0.5),
-            layers.Dense(num_classes, activation="softmax", dtype="float32"),
-        ])
-        steps = epochs * -(-len(x_train) // batch_size)
-        # The post used Adadelta, whose Keras 2 learning rate was 1.0 (Keras 3's default,
-        # 0.001, barely learns). Adam with a rate decayed to 0 on a cosine learns faster.
-        optimizer = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(2e-3, steps))
-        model.compile(loss=keras.losses.categorical_crossentropy,
-                      optimizer=optimizer,
-                      metrics=["accuracy"],
-                      # fewer Python round trips: ~7% faster on a CPU; PyTorch allows only 1,
-                      # and MirroredStrategy fails with more
-                      steps_per_execution=16 if backend != "torch" and len(devices) == 1 else 1)
-
-    epoch_ends = []
-    timer = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: epoch_ends.append(time.perf_counter()))
-    start = time.perf_counter()
-    history = model.fit(x_train, y_train,
-                        batch_size=batch_size,
-                        epochs=epochs,
-                        verbose=2 if args.smoke else "auto",
-                        validation_data=(x_test, y_test),
-                        callbacks=[timer]).history
-    score = model.evaluate(x_test, y_test, verbose=0)
-    print("Test loss:", score[0])
-    print("Test accuracy:", score[1])
-    seconds = epoch_ends[-1] - start
-    print(f"Training time: {seconds:.0f} s ({seconds / epochs:.1f} s/epoch)")
-    reached = [i for i, acc in enumerate(history["val_accuracy"]) if acc >= POST_ACCURACY]
-    if reached:
-        print(f"The post's {POST_ACCURACY} was first reached after epoch {reached[0] + 1} "
-              f"({epoch_ends[reached[0]] - start:.0f} s)")
-
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    json_path, weights_path = args.out_dir / "model.json", args.out_dir / "model.weights.h5"
-    save_model(model, json_path, weights_path)
-    print(f"model saved to {json_path} and {weights_path}")
-    plot_history(history, args.out_dir / "history.png")
-    print(f"training history saved to {args.out_dir / 'history.png'}")
-
-
 if __name__ == "__main__":
     try:
         main()
-    except OSError as error:  # e.g. an output path that cannot be written
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    except OSError as error:  # e.g. a full disk
         sys.exit(f"error: {error.filename or 'output'}: {error.strerror or error}")

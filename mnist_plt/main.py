@@ -1,26 +1,57 @@
 """MNIST with Matplotlib: load the training digits and draw one of them.
 
-Loads MNIST with keras.datasets as the post does (or from --data, an .npz with
-x_train, y_train, x_test, y_test), prints the shape of the training data, and
-renders train_images[4] with the binary colormap. The figure is saved to
-digit.png beside this script (or --out) and shown when there is a display.
+Loads MNIST with keras.datasets as the post does (or from --data, a local .npz in
+the layout of Keras's mnist.npz), prints the shape of the training data and draws
+train_images[4] with the binary colormap. The figure is saved to digit.png beside
+this script (or --out), and shown when there is a display.
 
     cd mnist_plt && python main.py [--index 4] [--data mnist.npz] [--out digit.png]
 """
 import argparse
 import contextlib
-import importlib.util
 import os
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BACKENDS = ("tensorflow", "jax", "torch")  # each one also the name of its package
+BACKENDS = ("tensorflow", "jax", "torch")
+FIGURE_TYPES = (".png", ".jpg", ".jpeg", ".pdf", ".svg")
 
 
-class ArgumentParser(argparse.ArgumentParser):
-    def error(self, message):  # one line, not usage + error
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+def main():
+    args = parse_args()
+    import_keras(args)  # beyond the post: --backend, and no C++ log noise
+
+    from keras.datasets import mnist
+    import matplotlib.pyplot as plt
+
+    with offline_hint():  # beyond the post: --data, for a reader without the download
+        (train_images, train_labels), (test_images, test_labels) = mnist.load_data() if not args.data else load_npz(args.data)
+
+    print("training data = dims: {}, shape: {}, dtype: {}".format(
+        train_images.ndim, train_images.shape, train_images.dtype))
+
+    check_index(args.index, train_images)  # beyond the post: --index picks another digit
+    digit = train_images[args.index]
+
+    plt.imshow(digit, cmap=plt.cm.binary)
+    plt.title(f"train_images[{args.index}]: label {train_labels[args.index]}")  # beyond the post
+    save_figure(plt.gcf(), args.out)  # beyond the post: headless, plt.show() shows nothing
+    print(f"digit saved to {args.out}")
+    plt.show()
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.error = lambda message: parser.exit(2, f"{parser.prog}: error: {message} (see --help)\n")
+    parser.add_argument("--index", type=non_negative_int, default=4,
+                        help="which training digit to draw (default: 4, the post's)")
+    parser.add_argument("--data", type=npz_file, help="a local mnist.npz instead of Keras's download")
+    parser.add_argument("--out", type=figure_path, default=HERE / "digit.png",
+                        help=f"where to save the figure, {'/'.join(FIGURE_TYPES)} (default: %(default)s)")
+    parser.add_argument("--backend", choices=BACKENDS,
+                        help="Keras backend (default: KERAS_BACKEND, else ~/.keras/keras.json, else tensorflow)")
+    return parser.parse_args()
 
 
 def non_negative_int(text):
@@ -30,116 +61,114 @@ def non_negative_int(text):
     return value
 
 
-def parse_args():
-    parser = ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--index", type=non_negative_int, default=4,
-                        help="which training digit to draw (default: 4, the post's)")
-    parser.add_argument("--data", type=Path,
-                        help="a local mnist.npz instead of Keras's download")
-    parser.add_argument("--out", type=Path, default=HERE / "digit.png",
-                        help="where to save the figure (default: %(default)s)")
-    parser.add_argument("--backend", help="Keras backend: tensorflow (default), jax or torch")
-    return parser.parse_args()
+def npz_file(text):
+    """--data: an existing .npz file (a zip archive), checked before any heavy import."""
+    path = Path(text)
+    try:
+        with open(path, "rb") as file:
+            is_zip = file.read(4) == b"PK\x03\x04"
+    except OSError as error:
+        raise argparse.ArgumentTypeError(f"{text}: {error.strerror}")
+    if not is_zip:
+        raise argparse.ArgumentTypeError(f"{text}: not a readable .npz file (an .npz is a zip archive)")
+    return path
 
 
-def choose_backend(name):
-    """Set KERAS_BACKEND before anything imports Keras; fail in one line."""
-    name = name or os.environ.get("KERAS_BACKEND") or "tensorflow"
-    if name not in BACKENDS:
-        sys.exit(f"error: unknown Keras backend {name!r}: use tensorflow, jax or torch "
-                 "(pip install -r requirements-jax.txt or requirements-torch.txt adds the others)")
-    if importlib.util.find_spec(name) is None:
-        extra = "" if name == "tensorflow" else f"-{name}"
-        sys.exit(f"error: Keras backend {name!r} is not installed: pip install -r requirements{extra}.txt")
-    os.environ["KERAS_BACKEND"] = name
-    # TF_CPP_MIN_LOG_LEVEL only works if set before TensorFlow is imported.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    return name
+def figure_path(text):
+    """An output figure: a file type Matplotlib writes, in a folder that exists or can be made."""
+    path = Path(text).resolve()
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder: name a file")
+    if path.suffix.lower() not in FIGURE_TYPES:
+        raise argparse.ArgumentTypeError(f"{text}: must end in one of {', '.join(FIGURE_TYPES)}")
+    folder = next(p for p in path.parents if p.exists())
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise argparse.ArgumentTypeError(f"{text}: cannot write in {folder}")
+    return path
+
+
+def import_keras(args):
+    """Import Keras on --backend (else as KERAS_BACKEND or keras.json say), quietly."""
+    if args.backend:
+        os.environ["KERAS_BACKEND"] = args.backend
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # read only when TensorFlow is imported
+    sys.stderr.flush()
+    stderr, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)  # TensorFlow prints its first C++ log lines before that level applies
+    try:
+        import keras
+    except ModuleNotFoundError as error:
+        name = (error.name or "keras").split(".")[0]
+        extra = f"-{name}" if name in ("jax", "torch") else ""
+        sys.exit(f"error: {name!r} is not installed (Keras needs it): pip install -r requirements{extra}.txt")
+    except ValueError as error:  # "Unable to import backend : theano"
+        sys.exit(f"error: unknown Keras backend {str(error).split(': ')[-1]!r}: use one of {', '.join(BACKENDS)}")
+    finally:
+        os.dup2(stderr, 2)
+        os.close(stderr)
+        os.close(devnull)
+    print(f"Keras backend: {keras.backend.backend()}")
 
 
 @contextlib.contextmanager
-def quiet_stderr():
-    """Hide the C++ log lines TensorFlow prints on import, before its log level applies."""
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
+def offline_hint():
+    """Keras's failed download (a bare Exception) as one line that says what to do."""
     try:
         yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+    except Exception as error:
+        if "URL fetch failure" not in str(error):
+            raise
+        sys.exit(f"error: cannot download MNIST ({str(error).splitlines()[0]}); offline, pass --data PATH "
+                 "to a local mnist.npz, or set KERAS_HOME to a folder whose datasets/ holds Keras's mnist.npz")
 
 
-def load_data(path):
-    """MNIST as keras.datasets.mnist.load_data() returns it, or from a local .npz.
-
-    Every problem is a one-line message: the caller exits with it.
-    """
+def load_npz(path):
+    """--data: MNIST from an .npz in the layout of Keras's mnist.npz, as mnist.load_data() returns it."""
     import numpy as np
 
-    if path is None:
-        from keras.datasets import mnist
-        try:
-            return mnist.load_data()
-        except Exception as error:  # get_file raises a bare Exception on a failed download
-            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-            sys.exit(f"error: cannot download MNIST ({reason}); offline, pass --data PATH to a "
-                     "local mnist.npz, or set KERAS_HOME to a folder whose datasets/ holds Keras's mnist.npz")
-    if not path.is_file():
-        sys.exit(f"error: --data {path}: no such file")
+    keys = ("x_train", "y_train", "x_test", "y_test")
     try:
-        # allow_pickle=False: an .npz of plain arrays needs no pickle, which could run code.
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
-    except Exception as error:
+        with np.load(path, allow_pickle=False) as data:  # no pickle: a hostile file cannot run code
+            missing = [key for key in keys if key not in data.files]
+            if missing:
+                sys.exit(f"error: --data {path}: missing {', '.join(missing)} (an mnist.npz holds {', '.join(keys)})")
+            x_train, y_train, x_test, y_test = (data[key] for key in keys)
+    except (OSError, ValueError) as error:
         sys.exit(f"error: --data {path}: not a readable .npz file ({type(error).__name__})")
-    missing = [key for key in ("x_train", "y_train", "x_test", "y_test") if key not in arrays]
-    if missing:
-        sys.exit(f"error: --data {path}: missing {', '.join(missing)} "
-                 "(an mnist.npz holds x_train, y_train, x_test, y_test)")
-    for split in ("train", "test"):
-        images, labels = arrays[f"x_{split}"], arrays[f"y_{split}"]
+    if not all(isinstance(array, np.ndarray) for array in (x_train, y_train, x_test, y_test)):
+        sys.exit(f"error: --data {path}: not a readable .npz file (an entry is not a NumPy array)")
+    for split, images, labels in (("train", x_train, y_train), ("test", x_test, y_test)):
         if images.ndim != 3 or images.shape[1:] != (28, 28) or len(images) == 0:
             sys.exit(f"error: --data {path}: x_{split} has shape {images.shape}, expected (N, 28, 28)")
         if images.dtype != np.uint8:
             sys.exit(f"error: --data {path}: x_{split} has dtype {images.dtype}, expected uint8")
-        if labels.shape != (len(images),):
+        if labels.shape != (len(images),) or labels.dtype.kind not in "iu" or not np.isin(labels, range(10)).all():
             sys.exit(f"error: --data {path}: y_{split} has shape {labels.shape}, "
-                     f"expected ({len(images)},) to match x_{split}")
-        if not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 or labels.max() > 9:
-            sys.exit(f"error: --data {path}: y_{split} must hold integer labels 0-9")
-    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+                     f"expected ({len(images)},) integer labels 0-9")
+    return (x_train, y_train), (x_test, y_test)
 
 
-def main():
-    args = parse_args()
-    print(f"Keras backend: {choose_backend(args.backend)}")
-    with quiet_stderr():
-        import keras  # noqa: F401  (the post loads MNIST through keras.datasets)
-    import matplotlib.pyplot as plt
+def check_index(index, train_images):
+    if index >= len(train_images):
+        sys.exit(f"error: --index {index}: the training data has only {len(train_images)} digits")
 
-    (train_images, train_labels), (test_images, test_labels) = load_data(args.data)
 
-    print("training data = dims: {}, shape: {}, dtype: {}".format(
-        train_images.ndim, train_images.shape, train_images.dtype))
-
-    if args.index >= len(train_images):
-        sys.exit(f"error: --index {args.index}: the training data has only {len(train_images)} digits")
-    digit = train_images[args.index]
-
-    plt.imshow(digit, cmap=plt.cm.binary)
-    plt.title(f"train_images[{args.index}]: label {train_labels[args.index]}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    plt.savefig(args.out, dpi=100)
-    print(f"digit saved to {args.out}")
-    # Headless, Matplotlib falls back to Agg, where plt.show() would silently do nothing.
-    if plt.get_backend().lower() not in {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}:
-        plt.show()
+def save_figure(fig, path):
+    """Replace path whole or not at all: write a temporary file beside it, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    try:
+        fig.savefig(tmp, format=path.suffix[1:], dpi=100)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":
     try:
         main()
-    except OSError as error:  # e.g. an output path that cannot be written
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    except OSError as error:  # e.g. a full disk
         sys.exit(f"error: {error.filename or 'output'}: {error.strerror or error}")

@@ -3,6 +3,8 @@ import json
 import os
 import re
 import shutil
+import time
+import zipfile
 
 import numpy as np
 import pytest
@@ -69,6 +71,9 @@ def test_smoke_trains_above_chance_and_writes_its_files(train_once, backend):
     out = result.stdout
     assert f"Keras backend: {backend}" in out
     assert "x_train shape: (2000, 28, 28, 1)" in out and "500 test samples" in out
+    # piped to a file: one plain line per epoch, as the post's verbose=2, no bar and no colour
+    assert len(re.findall(r"^16/16 - \d+s - .*val_accuracy: [\d.]+", out, re.M)) == 4
+    assert "\x1b[" not in out and "━" not in out and "\r" not in out
     assert re.search(r"^Test loss: [\d.]+$", out, re.M)
     assert accuracy_in(out) > SMOKE_BOUND
     config = json.loads((out_dir / "model.json").read_text())
@@ -149,9 +154,10 @@ def write_npz(path, **overrides):
 
 
 @pytest.mark.parametrize("case, fragment", [
-    ("missing", "no such file"),
+    ("missing", "No such file"),
     ("text", "not a readable .npz"),
     ("npy", "not a readable .npz"),
+    ("zip, not npz", "not a readable .npz"),
     ("no x_test", "missing x_test"),
     ("shape", "x_train has shape (50, 32, 32), expected (N, 28, 28)"),
     ("dtype", "x_test has dtype float64, expected uint8"),
@@ -164,6 +170,10 @@ def test_bad_data_gives_one_line(case, fragment, tmp_path):
     elif case == "npy":
         path = tmp_path / "data.npy"
         np.save(path, np.zeros((3, 28, 28), np.uint8))
+    elif case == "zip, not npz":
+        with zipfile.ZipFile(path, "w") as archive:
+            for key in ("x_train", "y_train", "x_test", "y_test"):
+                archive.writestr(f"{key}.npy", b"not an array")
     elif case == "no x_test":
         write_npz(path, x_test=None)
     elif case == "shape":
@@ -172,9 +182,12 @@ def test_bad_data_gives_one_line(case, fragment, tmp_path):
         write_npz(path, x_test=np.zeros((50, 28, 28)))
     elif case == "labels":
         write_npz(path, y_train=np.zeros(49, np.uint8))
+    start = time.perf_counter()
     result = run_example("mnist", "--smoke", "--data", path, "--out-dir", tmp_path / "out")
     assert_one_line_error(result, "--data", fragment)
     assert not (tmp_path / "out").exists()
+    if case in ("missing", "text", "npy"):  # refused while parsing, before TensorFlow loads
+        assert result.returncode == 2 and time.perf_counter() - start < 1.5
 
 
 @pytest.mark.parametrize("folder", ["mnist", "mnist_plt"])

@@ -1,81 +1,114 @@
 """XOR with Keras: the post's 16-unit network, in Keras 3.
 
-From "Understanding XOR with Keras and TensorFlow": Dense(16, relu) then
-Dense(1, sigmoid), mean squared error, Adam, 500 epochs on the four XOR rows.
-Prints the rounded predictions; --plot also draws the learned decision surface.
+From "Understanding XOR with Keras and TensorFlow": Dense(16, relu) then Dense(1,
+sigmoid), mean squared error, Adam, 500 epochs on the four XOR rows, then the
+rounded predictions. --plot also draws the learned decision surface.
 
-    cd xor-keras && python main.py [--epochs 500] [--seed 0] [--plot] [--backend jax]
+    cd xor-keras && python main.py [--seed 0] [--plot] [--backend jax]
+    KERAS_MAX_EPOCHS=3 python main.py     (Keras itself stops after 3 of the 500 epochs)
 """
 import argparse
-import contextlib
-import importlib.util
 import os
 import sys
 from pathlib import Path
 
+import numpy as np
+
 HERE = Path(__file__).resolve().parent
-BACKENDS = ("tensorflow", "jax", "torch")  # each one also the name of its package
+BACKENDS = ("tensorflow", "jax", "torch")
+FIGURE_TYPES = (".png", ".jpg", ".jpeg", ".pdf", ".svg")
 
 
-class ArgumentParser(argparse.ArgumentParser):
-    def error(self, message):  # one line, not usage + error
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+def main():
+    args = parse_args()
+    import_keras(args)  # beyond the post: --backend, --seed, and no C++ log noise
 
+    from keras.models import Sequential
+    from keras.layers import Dense, Input  # Keras 3: keras.layers.core is gone
 
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+    # the four different states of the XOR gate
+    training_data = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], "float32")
+
+    # the four expected results in the same order
+    target_data = np.array([[0], [1], [1], [0]], "float32")
+
+    model = Sequential()
+    model.add(Input(shape=(2,)))  # Keras 3: replaces input_dim=2
+    model.add(Dense(16, activation='relu'))
+    model.add(Dense(1, activation='sigmoid'))
+
+    model.compile(loss='mean_squared_error',
+                  optimizer='adam',
+                  metrics=['binary_accuracy'])
+
+    model.fit(training_data, target_data, epochs=500, verbose=2)
+
+    # the post's line, on one line (NumPy breaks [[0.] [1.] [1.] [0.]] over four), no progress bar
+    print("prediction: {}".format(model.predict(training_data, verbose=0).round()).replace("\n", ""))
+
+    if args.plot:
+        plot_decision_surface(model, training_data, target_data, args.out)  # beyond the post
 
 
 def parse_args():
-    parser = ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=positive_int, default=500,
-                        help="training epochs (default: 500, as in the post)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.error = lambda message: parser.exit(2, f"{parser.prog}: error: {message} (see --help)\n")
+    parser.add_argument("--seed", type=seed, default=0, help="random seed, 0 to 2**32-1 (default: 0)")
     parser.add_argument("--plot", action="store_true",
                         help="draw the decision surface to --out (and show it if there is a display)")
-    parser.add_argument("--out", type=Path, default=HERE / "decision_boundary.png",
-                        help="where --plot saves its figure (default: %(default)s)")
-    parser.add_argument("--backend", help="Keras backend: tensorflow (default), jax or torch")
-    parser.add_argument("--smoke", action="store_true",
-                        help="quiet run for tests: same training, no per-epoch lines")
+    parser.add_argument("--out", type=figure_path, default=HERE / "decision_boundary.png",
+                        help=f"where --plot saves its figure, {'/'.join(FIGURE_TYPES)} (default: %(default)s)")
+    parser.add_argument("--backend", choices=BACKENDS,
+                        help="Keras backend (default: KERAS_BACKEND, else ~/.keras/keras.json, else tensorflow)")
     return parser.parse_args()
 
 
-def choose_backend(name):
-    """Set KERAS_BACKEND before anything imports Keras; fail in one line."""
-    name = name or os.environ.get("KERAS_BACKEND") or "tensorflow"
-    if name not in BACKENDS:
-        sys.exit(f"error: unknown Keras backend {name!r}: use tensorflow, jax or torch "
-                 "(pip install -r requirements-jax.txt or requirements-torch.txt adds the others)")
-    if importlib.util.find_spec(name) is None:
-        extra = "" if name == "tensorflow" else f"-{name}"
-        sys.exit(f"error: Keras backend {name!r} is not installed: pip install -r requirements{extra}.txt")
-    os.environ["KERAS_BACKEND"] = name
-    # TF_CPP_MIN_LOG_LEVEL only works if set before TensorFlow is imported.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    return name
+def seed(text):
+    value = int(text)
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be 0 to 2**32-1, got {value}")
+    return value
 
 
-@contextlib.contextmanager
-def quiet_stderr():
-    """Hide the C++ log lines TensorFlow prints on import, before its log level applies."""
+def figure_path(text):
+    """An output figure: a file type Matplotlib writes, in a folder that exists or can be made."""
+    path = Path(text).resolve()
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder: name a file")
+    if path.suffix.lower() not in FIGURE_TYPES:
+        raise argparse.ArgumentTypeError(f"{text}: must end in one of {', '.join(FIGURE_TYPES)}")
+    folder = next(p for p in path.parents if p.exists())
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise argparse.ArgumentTypeError(f"{text}: cannot write in {folder}")
+    return path
+
+
+def import_keras(args):
+    """Import Keras on --backend (else as KERAS_BACKEND or keras.json say), quietly, and seed it."""
+    if args.backend:
+        os.environ["KERAS_BACKEND"] = args.backend
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # read only when TensorFlow is imported
     sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
+    stderr, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)  # TensorFlow prints its first C++ log lines before that level applies
     try:
-        yield
+        import keras
+        keras.utils.set_random_seed(args.seed)  # seeds Python, NumPy and the backend
+    except ModuleNotFoundError as error:
+        name = (error.name or "keras").split(".")[0]
+        extra = f"-{name}" if name in ("jax", "torch") else ""
+        sys.exit(f"error: {name!r} is not installed (Keras needs it): pip install -r requirements{extra}.txt")
+    except ValueError as error:  # "Unable to import backend : theano"
+        sys.exit(f"error: unknown Keras backend {str(error).split(': ')[-1]!r}: use one of {', '.join(BACKENDS)}")
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+        os.dup2(stderr, 2)
+        os.close(stderr)
         os.close(devnull)
+    print(f"Keras backend: {keras.backend.backend()}")
 
 
 def plot_decision_surface(model, training_data, target_data, out):
     import matplotlib.pyplot as plt
-    import numpy as np
 
     grid = np.linspace(0, 1, 101, dtype="float32")
     xx, yy = np.meshgrid(grid, grid)
@@ -93,51 +126,27 @@ def plot_decision_surface(model, training_data, target_data, out):
                     bbox={"boxstyle": "round", "fc": "white", "alpha": 0.8})
     ax.set(xlabel="input 1", ylabel="input 2", xlim=(-0.2, 1.2), ylim=(-0.1, 1.2),
            title="XOR: learned decision surface (black line: output 0.5)")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100, bbox_inches="tight")
+    save_figure(fig, out)
     print(f"decision surface saved to {out}")
-    if plt.get_backend().lower() not in {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}:
-        plt.show()
+    plt.show()  # with a display; headless, Matplotlib's Agg shows nothing, so the file is the figure
 
 
-def main():
-    args = parse_args()
-    print(f"Keras backend: {choose_backend(args.backend)}")
-    with quiet_stderr():  # set_random_seed imports TensorFlow too, whatever the backend
-        import keras
-        keras.utils.set_random_seed(args.seed)
-    import numpy as np
-
-    # the four different states of the XOR gate
-    training_data = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], "float32")
-
-    # the four expected results in the same order
-    target_data = np.array([[0], [1], [1], [0]], "float32")
-
-    # Keras 3: keras.Input replaces input_dim=2, keras.layers replaces keras.layers.core.
-    model = keras.Sequential([
-        keras.Input(shape=(2,)),
-        keras.layers.Dense(16, activation="relu"),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ])
-
-    model.compile(loss="mean_squared_error",
-                  optimizer="adam",
-                  metrics=["binary_accuracy"])
-
-    model.fit(training_data, target_data, epochs=args.epochs, verbose=0 if args.smoke else 2)
-
-    predictions = model.predict(training_data, verbose=0)
-    # The post's line, on one line: NumPy would break [[0.] [1.] [1.] [0.]] over four.
-    print("prediction: {}".format(np.array2string(predictions.round()).replace("\n", "")))
-    print("outputs: {}".format(" ".join(f"{p:.3f}" for p in predictions[:, 0])))
-
-    if args.plot:
-        plot_decision_surface(model, training_data, target_data, args.out)
+def save_figure(fig, path):
+    """Replace path whole or not at all: write a temporary file beside it, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    try:
+        fig.savefig(tmp, format=path.suffix[1:], dpi=100, bbox_inches="tight")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":
     try:
         main()
-    except OSError as error:  # e.g. an output path that cannot be written
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    except OSError as error:  # e.g. a full disk
         sys.exit(f"error: {error.filename or 'output'}: {error.strerror or error}")
