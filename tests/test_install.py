@@ -47,3 +47,19 @@ def test_ci_runs_the_readme_test_command():
                     "python -m pytest"):
         assert command in readme
     assert "python -m pytest" in ci and "requirements.txt" in ci
+
+
+def test_readme_pictures_are_in_the_repo_small_and_readable():
+    """What a reader should expect to see: each picture the README shows is a real, small image."""
+    import re
+
+    from PIL import Image
+
+    links = re.findall(r"!\[[^\]]+\]\(([^)]+)\)", (ROOT / "README.md").read_text())
+    assert {"assets/mnist_plt.png", "assets/decision_boundary.png", "assets/history.png",
+            "assets/cartpole.gif"} <= set(links)
+    for link in links:
+        path = ROOT / link
+        assert path.stat().st_size < 300_000, link
+        with Image.open(path) as picture:
+            picture.verify()

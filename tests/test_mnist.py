@@ -196,8 +196,8 @@ def test_offline_download_names_data_and_keras_home(folder, tmp_path):
     proxy = "http://127.0.0.1:9"
     env = {"KERAS_HOME": str(tmp_path), "HTTPS_PROXY": proxy, "https_proxy": proxy,
            "HTTP_PROXY": proxy, "http_proxy": proxy, "NO_PROXY": "", "no_proxy": ""}
-    result = run_example(folder, "--out-dir" if folder == "mnist" else "--out",
-                         tmp_path / "out", env=env)
+    out = ["--out-dir", tmp_path / "out"] if folder == "mnist" else ["--out", tmp_path / "out.png"]
+    result = run_example(folder, *out, env=env)
     line = assert_one_line_error(result, "cannot download MNIST", "--data", "KERAS_HOME")
     assert "verify" not in line.lower()
 
