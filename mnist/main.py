@@ -327,6 +327,7 @@ def save_pair(model, json_path, weights_path):
 
 
 def load_pair(keras, json_path, weights_path):
+    """The saved model, or one line saying what is wrong with its files and to train again."""
     json_tmp = json_path.with_name(".tmp-" + json_path.name)
     if json_tmp.exists() and weights_path.exists():
         with contextlib.suppress(ValueError, OSError):
@@ -335,16 +336,32 @@ def load_pair(keras, json_path, weights_path):
     if not json_path.exists() or not weights_path.exists():
         sys.exit(f"error: no trained model in {json_path.parent} ({json_path.name} and "
                  f"{weights_path.name}): train first with `python main.py`")
+    again = "train again with `python main.py`"
     try:
         config = json.loads(json_path.read_text())
-    except ValueError:
-        sys.exit(f"error: {json_path} is not a Keras model file: train again with `python main.py`")
+    except (ValueError, OSError) as error:
+        sys.exit(f"error: {json_path}: not a readable Keras model file ({type(error).__name__}); {again}")
+    if not isinstance(config, dict):
+        sys.exit(f"error: {json_path}: not a Keras model file (a JSON {type(config).__name__}); {again}")
     if config.pop("weights_sha256", sha256(weights_path)) != sha256(weights_path):
-        sys.exit(f"error: {json_path.name} and {weights_path.name} are from different runs: "
-                 "train again with `python main.py`")
-    model = keras.models.model_from_json(json.dumps(config))
-    model.load_weights(weights_path)
+        sys.exit(f"error: {json_path.name} and {weights_path.name} are from different runs: {again}")
+    try:  # safe mode (the default) refuses layers that would run code from the file, e.g. Lambda
+        model = keras.models.model_from_json(json.dumps(config))
+    except Exception as error:
+        sys.exit(f"error: {json_path}: not a model this script can load ({first_line(error)}); {again}")
+    if tuple(model.input_shape) != (None, 28, 28, 1) or tuple(model.output_shape) != (None, 10):
+        sys.exit(f"error: {json_path}: a model for inputs {model.input_shape} and outputs {model.output_shape}, "
+                 f"not MNIST's (None, 28, 28, 1) and (None, 10); {again}")
+    try:
+        model.load_weights(weights_path)
+    except Exception as error:
+        sys.exit(f"error: {weights_path}: weights this model cannot load ({first_line(error)}); {again}")
     return model
+
+
+def first_line(error):
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0][:200]}" if text else type(error).__name__
 
 
 def plot_history(history, path):
@@ -373,39 +390,57 @@ def plot_history(history, path):
 
 
 def predict(keras, args):
-    """The saved model's digit and probability for each image file."""
+    """The saved model's digit and probability for each image; one line for each that cannot be read."""
     import numpy as np
 
     model = load_pair(keras, args.out_dir / "model.json", args.out_dir / "model.weights.h5")
-    digits = np.stack([read_digit(path) for path in args.predict])[..., None]
-    probabilities = model.predict(digits, verbose=0)
-    for path, p in zip(args.predict, probabilities):
-        print(f"{path}: {int(p.argmax())} (probability {p.max():.3f})")
+    read, failed = {}, 0
+    for path in args.predict:
+        try:
+            read[path] = read_digit(path)
+        except ValueError as error:
+            print(f"error: --predict {path}: {error}", file=sys.stderr, flush=True)
+            failed += 1
+    if read:
+        probabilities = model.predict(np.stack(list(read.values()))[..., None], verbose=0)
+        for path, p in zip(read, probabilities):
+            print(f"{path}: {int(p.argmax())} (probability {p.max():.3f})")
+    if failed:
+        sys.exit(1)
 
 
-def read_digit(path):
+def read_digit(path, max_pixels=50_000_000):
     """An image file as an MNIST digit: 28x28, light ink on black, centred as MNIST's are.
 
-    Any size, grayscale or colour, dark-on-light or light-on-dark. Like MNIST's own
-    preparation, the ink is cropped, scaled to fit 20x20 and centred by its mass.
+    Any size up to max_pixels, any mode Pillow reads (8- or 16-bit gray, palette, RGB,
+    CMYK, with or without alpha), upright as its EXIF orientation says, dark-on-light or
+    light-on-dark. Like MNIST's own preparation, the ink is cropped, scaled to fit 20x20
+    and centred by its mass. Raises ValueError with the reason when there is no digit to read.
     """
+    import warnings
+
     import numpy as np
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageOps
 
     try:
-        with Image.open(path) as image:
-            image.load()
-            gray = np.asarray(image.convert("L"), dtype="float32") / 255
-    except FileNotFoundError:
-        sys.exit(f"error: --predict {path}: no such file")
-    except (UnidentifiedImageError, OSError) as error:
-        sys.exit(f"error: --predict {path}: not a readable image ({type(error).__name__})")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                if image.width * image.height > max_pixels:
+                    raise ValueError(f"{image.width}x{image.height} pixels is too large (the most is "
+                                     f"{max_pixels // 1_000_000} megapixels): scale it down first")
+                image = ImageOps.exif_transpose(image)  # a phone photo's rotation
+                gray = to_gray(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValueError("too large to read safely: scale it down first") from None
+    except OSError as error:  # no such file, not an image, truncated
+        raise ValueError(error.strerror or f"not a readable image ({type(error).__name__})") from None
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
     if np.median(border) > 0.5:  # dark ink on a light background: invert to MNIST's white on black
         gray, border = 1 - gray, 1 - border
     gray = np.clip(gray - np.median(border), 0, None)
     if gray.max() < 0.1:
-        sys.exit(f"error: --predict {path}: no digit found (the image is blank)")
+        raise ValueError("no digit found (the image is blank)")
     gray /= gray.max()
     ink = gray > 0.2
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
@@ -423,6 +458,24 @@ def read_digit(path):
     dy, dx = round(13.5 - (ys * digit).sum() / mass), round(13.5 - (xs * digit).sum() / mass)
     digit = np.roll(digit, (dy, dx), axis=(0, 1))
     return digit.clip(0, 1)
+
+
+def to_gray(image):
+    """Brightness 0..1 of any Pillow image; transparency laid on the background the ink is not."""
+    import numpy as np
+
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):  # 16- or 32-bit gray
+        gray = np.asarray(image, dtype="float64")
+        top = gray.max()
+        return gray / (255 if top <= 255 else 65535 if top <= 65535 else top)
+    rgba = np.asarray(image.convert("RGBA"), dtype="float64") / 255  # palette, CMYK, LA... too
+    gray, alpha = rgba[..., :3] @ [0.299, 0.587, 0.114], rgba[..., 3]
+    if alpha.min() < 1:  # e.g. black ink on a transparent canvas: put it on white, not black
+        if alpha.max() == 0:
+            raise ValueError("no digit found (the image is fully transparent)")
+        background = 1.0 if np.average(gray, weights=alpha) < 0.5 else 0.0
+        gray = gray * alpha + background * (1 - alpha)
+    return gray
 
 
 if __name__ == "__main__":

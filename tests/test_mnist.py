@@ -3,8 +3,10 @@ import json
 import os
 import re
 import shutil
+import struct
 import time
 import zipfile
+import zlib
 
 import numpy as np
 import pytest
@@ -48,22 +50,49 @@ def trained(train_once):
 
 
 def styled_digits(tmp_path, count=12):
-    """Fixture test digits written as image files in three styles a reader might use."""
+    """Fixture test digits written as image files in the styles readers make them."""
     with np.load(MNIST_SMALL) as data:
         digits, labels = data["x_test"][:count], data["y_test"][:count]
-    files = {"mnist": [], "big dark-on-light RGB": [], "off-centre on a wide page": []}
+    files = {}
+
+    def save(style, picture, name, **options):
+        files.setdefault(style, []).append(tmp_path / name)
+        picture.save(tmp_path / name, **options)
+
     for i, digit in enumerate(digits):
-        files["mnist"].append(tmp_path / f"mnist_{i}.png")
-        Image.fromarray(digit).save(files["mnist"][-1])
-        files["big dark-on-light RGB"].append(tmp_path / f"rgb_{i}.jpg")
-        Image.fromarray(255 - digit).resize((200, 200), Image.BILINEAR).convert("RGB").save(
-            files["big dark-on-light RGB"][-1], quality=95)
+        save("mnist", Image.fromarray(digit), f"mnist_{i}.png")
+        big = Image.fromarray(255 - digit).resize((200, 200), Image.BILINEAR)  # dark ink on white
+        save("big dark-on-light RGB", big.convert("RGB"), f"rgb_{i}.jpg", quality=95)
         page = np.full((90, 160), 240, np.uint8)
         ink = np.asarray(Image.fromarray(digit).resize((56, 56))).astype(int)
         page[5:61, 90:146] = 240 - ink * 200 // 255  # grey ink on an off-white page
-        files["off-centre on a wide page"].append(tmp_path / f"page_{i}.png")
-        Image.fromarray(page).save(files["off-centre on a wide page"][-1])
+        save("off-centre on a wide page", Image.fromarray(page), f"page_{i}.png")
+        # a drawing app's export: black ink, the paper transparent
+        alpha = np.asarray(Image.fromarray(digit).resize((200, 200), Image.BILINEAR))
+        canvas = np.zeros((200, 200, 4), np.uint8)
+        canvas[..., 3] = alpha
+        save("black on transparent", Image.fromarray(canvas, "RGBA"), f"canvas_{i}.png")
+        # a phone photo stored sideways, with the EXIF tag that says to turn it upright
+        exif = Image.Exif()
+        exif[0x0112] = 6  # orientation: rotate 90 degrees clockwise to view
+        save("EXIF-rotated JPEG", big.convert("RGB").transpose(Image.Transpose.ROTATE_90),
+             f"photo_{i}.jpg", quality=95, exif=exif)
+        # a scanner's 16-bit grayscale, dark ink on light paper
+        deep = (65535 - np.asarray(big.resize((100, 100)), np.uint16).astype(np.uint32) * 200).astype(np.uint16)
+        save("16-bit gray dark-on-light", Image.fromarray(deep), f"deep_{i}.png")
+        save("palette", big.convert("RGB").convert("P", palette=Image.Palette.ADAPTIVE, colors=16),
+             f"palette_{i}.png")
+        save("CMYK JPEG", big.convert("CMYK"), f"cmyk_{i}.jpg", quality=95)
     return files, labels
+
+
+def png_header_only(path, width, height):
+    """A PNG that claims width x height pixels but holds none: what a decompression bomb looks like."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b""))
+    return path
 
 
 def test_smoke_trains_above_chance_and_writes_its_files(train_once, backend):
@@ -95,13 +124,41 @@ def test_smoke_trains_above_chance_and_writes_its_files(train_once, backend):
 def test_predict_reads_digits_in_any_style(train_once, backend, tmp_path):
     out_dir, _ = train_once(backend)
     files, labels = styled_digits(tmp_path)
-    for style, paths in files.items():
-        result = assert_ok(run_example("mnist", "--out-dir", out_dir, "--predict", *paths,
-                                       backend=backend))
-        predicted = [int(m) for m in re.findall(r": (\d) \(probability [\d.]+\)$", result.stdout, re.M)]
-        assert len(predicted) == len(paths), result.stdout
+    paths = [path for style in files.values() for path in style]
+    result = assert_ok(run_example("mnist", "--out-dir", out_dir, "--predict", *paths, backend=backend))
+    answers = dict(re.findall(r"^(.*): (\d) \(probability [\d.]+\)$", result.stdout, re.M))
+    assert len(answers) == len(paths), result.stdout
+    for style, style_paths in files.items():
+        predicted = [int(answers[str(path)]) for path in style_paths]
         correct = sum(p == t for p, t in zip(predicted, labels))
         assert correct >= 10, f"{style}: {predicted} vs {labels.tolist()}"
+
+
+def test_predict_answers_every_readable_image_and_one_line_for_each_other(trained, tmp_path):
+    out_dir, _ = trained
+    files, labels = styled_digits(tmp_path, count=2)
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(files["mnist"][0].read_bytes()[:60])  # a truncated download
+    blank = tmp_path / "blank.png"
+    Image.new("L", (50, 50), 255).save(blank)
+    bomb = png_header_only(tmp_path / "bomb.png", 20000, 20000)
+    huge = png_header_only(tmp_path / "huge.png", 8000, 8000)
+    text = tmp_path / "notes.png"
+    text.write_text("not an image")
+    a, b = files["mnist"]
+    args = [a, broken, blank, b, bomb, huge, text, tmp_path / "missing.png"]
+    result = run_example("mnist", "--out-dir", out_dir, "--predict", *args)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "Warning" not in result.stderr, result.stderr
+    answered = re.findall(r"^(.*): \d \(probability [\d.]+\)$", result.stdout, re.M)
+    assert answered == [str(a), str(b)]
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 6, errors
+    for path, fragment in [(broken, "not a readable image"), (blank, "blank"), (bomb, "too large"),
+                           (huge, "too large"), (text, "not a readable image"),
+                           (tmp_path / "missing.png", "No such file")]:
+        assert any(line.startswith(f"error: --predict {path}: ") and fragment in line for line in errors), \
+            (path, errors)
 
 
 def test_predict_without_a_model_says_train_first(tmp_path):
