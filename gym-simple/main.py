@@ -54,16 +54,16 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.error = lambda message: parser.exit(2, f"{parser.prog}: error: {message} (see --help)\n")
     parser.add_argument("--env", default="CartPole-v0", help="environment id (default: CartPole-v0, the post's)")
-    parser.add_argument("--episodes", type=positive_int, default=20,
+    parser.add_argument("--episodes", type=int_in(1, 100_000), default=20,
                         help="random-action episodes to play (default: 20)")
-    parser.add_argument("--seed", type=seed, default=0, help="random seed, 0 to 2**32-1 (default: 0)")
+    parser.add_argument("--seed", type=int_in(0, 2**32 - 1), default=0, help="random seed (default: 0)")
     parser.add_argument("--no-render", action="store_true", help="no window and no GIF")
     parser.add_argument("--out", type=gif_path, default=HERE / "cartpole.gif",
                         help="the GIF written when there is no display (default: %(default)s); "
                              "--agent keras saves policy.keras beside it")
     parser.add_argument("--agent", choices=["random", "keras"], default="random",
                         help="random actions (the post) or a Keras policy trained to solve the env")
-    parser.add_argument("--iterations", type=positive_int, default=100,
+    parser.add_argument("--iterations", type=int_in(1, 100_000), default=100,
                         help="--agent keras: most training iterations of 16 episodes (default: 100)")
     parser.add_argument("--backend", choices=BACKENDS,
                         help="Keras backend for --agent keras (default: KERAS_BACKEND, else "
@@ -73,18 +73,15 @@ def parse_args():
     return parser.parse_args()
 
 
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def seed(text):
-    value = int(text)
-    if not 0 <= value < 2**32:
-        raise argparse.ArgumentTypeError(f"must be 0 to 2**32-1, got {value}")
-    return value
+def int_in(low, high):
+    """An argparse type: a whole number from low to high, or one line saying why not."""
+    def parse(text):
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be {low} to {high:,}, got {value:,}")
+        return value
+    parse.__name__ = "whole number"  # argparse's word for a value int() refuses
+    return parse
 
 
 def gif_path(text):
@@ -294,8 +291,11 @@ def train_agent(gym, args):
 if __name__ == "__main__":
     try:
         main()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C: one line, and the shell's exit code for it
         print("interrupted", file=sys.stderr)
         sys.exit(130)
+    except BrokenPipeError:  # e.g. `python main.py | head -1`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     except OSError as error:  # e.g. a full disk
         sys.exit(f"error: {error.filename or 'output'}: {error.strerror or error}")

@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -50,8 +51,9 @@ def main():
     y_train = keras.utils.to_categorical(y_train, num_classes)
     y_test = keras.utils.to_categorical(y_test, num_classes)
 
+    keras.config.set_image_data_format("channels_last")  # the data's layout, whatever keras.json says
     set_precision(keras, args)  # beyond the post: bfloat16 where the CPU has the units for it
-    scope, batch_size = data_parallel(keras, args)  # beyond the post: every GPU shares each batch
+    scope, batch_size = data_parallel(keras, args, min(len(x_train), len(x_test)))  # beyond the post: all GPUs
     with scope:
         model = Sequential()
         model.add(Input(shape=(28, 28, 1)))  # Keras 3: replaces input_shape=
@@ -78,7 +80,7 @@ def main():
                         verbose=1 if sys.stdout.isatty() else 2,  # a bar in a terminal, a line in a log
                         validation_data=(x_test, y_test),
                         callbacks=[timer])
-    score = model.evaluate(x_test, y_test, verbose=0)
+    score = model.evaluate(x_test, y_test, batch_size=batch_size, verbose=0)
     print('Test loss:', score[0])
     print('Test accuracy:', score[1])
     report_speed(timer, history.history)  # beyond the post
@@ -90,16 +92,16 @@ def main():
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.error = lambda message: parser.exit(2, f"{parser.prog}: error: {message} (see --help)\n")
-    parser.add_argument("--epochs", type=positive_int, default=epochs, help=f"default: {epochs}, as in the post")
-    parser.add_argument("--batch-size", type=positive_int, default=batch_size,
+    parser.add_argument("--epochs", type=int_in(1, 10_000), default=epochs, help=f"default: {epochs}, as in the post")
+    parser.add_argument("--batch-size", type=int_in(1, 60_000), default=batch_size,
                         help=f"per device (default: {batch_size}, as in the post)")
-    parser.add_argument("--seed", type=seed, default=0, help="random seed, 0 to 2**32-1 (default: 0)")
+    parser.add_argument("--seed", type=int_in(0, 2**32 - 1), default=0, help="random seed (default: 0)")
     parser.add_argument("--data", type=npz_file, help="a local mnist.npz instead of Keras's download")
     parser.add_argument("--out-dir", type=out_dir, default=HERE,
                         help="where the model files and history.png go (default: this folder)")
     parser.add_argument("--precision", choices=["auto", "float32", "mixed_bfloat16"], default="auto",
                         help="auto: bfloat16 compute on CPUs with AMX (TensorFlow), else float32")
-    parser.add_argument("--cpu-devices", type=positive_int, default=1,
+    parser.add_argument("--cpu-devices", type=int_in(1, 64), default=1,
                         help="split the CPU into N devices to try data-parallel training without GPUs")
     parser.add_argument("--predict", type=Path, nargs="+", metavar="IMAGE",
                         help="classify these images with the saved model (no training)")
@@ -110,21 +112,21 @@ def parse_args():
     args = parser.parse_args()
     if args.smoke:
         args.epochs = min(args.epochs, 4)
+    free = shutil.disk_usage(next(p for p in (args.out_dir, *args.out_dir.parents) if p.exists())).free
+    if not args.predict and free < 32 * 2**20:  # the model pair and history.png take about 15 MB
+        parser.error(f"--out-dir {args.out_dir}: {free / 2**20:.1f} MB free, and the model needs about 16 MB")
     return args
 
 
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def seed(text):
-    value = int(text)
-    if not 0 <= value < 2**32:
-        raise argparse.ArgumentTypeError(f"must be 0 to 2**32-1, got {value}")
-    return value
+def int_in(low, high):
+    """An argparse type: a whole number from low to high, or one line saying why not."""
+    def parse(text):
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be {low} to {high:,}, got {value:,}")
+        return value
+    parse.__name__ = "whole number"  # argparse's word for a value int() refuses
+    return parse
 
 
 def npz_file(text):
@@ -230,9 +232,11 @@ def cpu_has_amx():
         return False
 
 
-def data_parallel(keras, args):
+def data_parallel(keras, args, samples):
     """A scope that shares each batch over all GPUs (or --cpu-devices CPUs), and the global batch size."""
     backend = keras.backend.backend()
+    too_many = ("error: {} devices at --batch-size {} make a global batch of {}, more than the {} digits of "
+                "the smaller split, which TensorFlow cannot share out: use fewer devices or a smaller --batch-size")
     if backend == "tensorflow":
         import tensorflow as tf
 
@@ -244,6 +248,8 @@ def data_parallel(keras, args):
         if len(devices) < 2 and args.cpu_devices > 1:
             devices = [d.name for d in tf.config.list_logical_devices("CPU")]
         if len(devices) > 1:
+            if args.batch_size * len(devices) > samples:  # the first batch would split unevenly: AddN fails
+                sys.exit(too_many.format(len(devices), args.batch_size, args.batch_size * len(devices), samples))
             strategy = tf.distribute.MirroredStrategy(devices)
             print(f"Data-parallel training on {len(devices)} devices (MirroredStrategy: {', '.join(devices)}), "
                   f"global batch {args.batch_size * len(devices)}")
@@ -307,6 +313,10 @@ def save_pair(model, json_path, weights_path):
     json_path.parent.mkdir(parents=True, exist_ok=True)
     weights_tmp = weights_path.with_name(".tmp-" + weights_path.name)  # still ends .weights.h5
     json_tmp = json_path.with_name(".tmp-" + json_path.name)
+    need = 16 * model.count_params() + 2**20  # float32 weights with Adam's two moments, and room to spare
+    if shutil.disk_usage(json_path.parent).free < need:  # libhdf5 can crash on a full disk: check first
+        sys.exit(f"error: cannot save the model in {json_path.parent}: it needs about {need / 2**20:.0f} MB free, "
+                 f"{shutil.disk_usage(json_path.parent).free / 2**20:.1f} MB are; the previous model files are unchanged")
     try:
         model.save_weights(weights_tmp)
         config = json.loads(model.to_json())
@@ -317,11 +327,13 @@ def save_pair(model, json_path, weights_path):
             os.fsync(file.fileno())
         os.replace(weights_tmp, weights_path)
         os.replace(json_tmp, json_path)
-    except OSError as error:
+    except BaseException as error:  # Ctrl-C too: no temporary file is left behind
         for tmp in (weights_tmp, json_tmp):
             with contextlib.suppress(OSError):
                 tmp.unlink()
-        sys.exit(f"error: cannot save the model in {json_path.parent}: {error.strerror or error}; "
+        if not isinstance(error, (OSError, RuntimeError)):  # h5py reports some write errors as RuntimeError
+            raise
+        sys.exit(f"error: cannot save the model in {json_path.parent}: {getattr(error, 'strerror', None) or error}; "
                  "the previous model files are unchanged")
     print(f"model saved to {json_path} and {weights_path}")
 
@@ -345,6 +357,9 @@ def load_pair(keras, json_path, weights_path):
         sys.exit(f"error: {json_path}: not a Keras model file (a JSON {type(config).__name__}); {again}")
     if config.pop("weights_sha256", sha256(weights_path)) != sha256(weights_path):
         sys.exit(f"error: {json_path.name} and {weights_path.name} are from different runs: {again}")
+    if max(layer_sizes(config), default=0) > 100_000:  # building it could take all the memory there is
+        sys.exit(f"error: {json_path}: a layer of {max(layer_sizes(config)):,} units or filters, "
+                 f"not this script's model; {again}")
     try:  # safe mode (the default) refuses layers that would run code from the file, e.g. Lambda
         model = keras.models.model_from_json(json.dumps(config))
     except Exception as error:
@@ -357,6 +372,19 @@ def load_pair(keras, json_path, weights_path):
     except Exception as error:
         sys.exit(f"error: {weights_path}: weights this model cannot load ({first_line(error)}); {again}")
     return model
+
+
+def layer_sizes(config):
+    """Every units, filters and shape number in a model's JSON config."""
+    if isinstance(config, dict):
+        for key, value in config.items():
+            if key in ("units", "filters", "batch_shape", "kernel_size", "pool_size") and isinstance(value, (int, list)):
+                yield from (v for v in (value if isinstance(value, list) else [value]) if isinstance(v, int))
+            else:
+                yield from layer_sizes(value)
+    elif isinstance(config, list):
+        for item in config:
+            yield from layer_sizes(item)
 
 
 def first_line(error):
@@ -481,8 +509,11 @@ def to_gray(image):
 if __name__ == "__main__":
     try:
         main()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C: one line, and the shell's exit code for it
         print("interrupted", file=sys.stderr)
         sys.exit(130)
+    except BrokenPipeError:  # e.g. `python main.py | head -1`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     except OSError as error:  # e.g. a full disk
         sys.exit(f"error: {error.filename or 'output'}: {error.strerror or error}")

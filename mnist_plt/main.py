@@ -44,7 +44,7 @@ def main():
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.error = lambda message: parser.exit(2, f"{parser.prog}: error: {message} (see --help)\n")
-    parser.add_argument("--index", type=non_negative_int, default=4,
+    parser.add_argument("--index", type=int_in(0, 10**9), default=4,
                         help="which training digit to draw (default: 4, the post's)")
     parser.add_argument("--data", type=npz_file, help="a local mnist.npz instead of Keras's download")
     parser.add_argument("--out", type=figure_path, default=HERE / "digit.png",
@@ -54,11 +54,15 @@ def parse_args():
     return parser.parse_args()
 
 
-def non_negative_int(text):
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
-    return value
+def int_in(low, high):
+    """An argparse type: a whole number from low to high, or one line saying why not."""
+    def parse(text):
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be {low} to {high:,}, got {value:,}")
+        return value
+    parse.__name__ = "whole number"  # argparse's word for a value int() refuses
+    return parse
 
 
 def npz_file(text):
@@ -167,8 +171,11 @@ def save_figure(fig, path):
 if __name__ == "__main__":
     try:
         main()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C: one line, and the shell's exit code for it
         print("interrupted", file=sys.stderr)
         sys.exit(130)
+    except BrokenPipeError:  # e.g. `python main.py | head -1`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     except OSError as error:  # e.g. a full disk
         sys.exit(f"error: {error.filename or 'output'}: {error.strerror or error}")

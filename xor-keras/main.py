@@ -53,7 +53,7 @@ def main():
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.error = lambda message: parser.exit(2, f"{parser.prog}: error: {message} (see --help)\n")
-    parser.add_argument("--seed", type=seed, default=0, help="random seed, 0 to 2**32-1 (default: 0)")
+    parser.add_argument("--seed", type=int_in(0, 2**32 - 1), default=0, help="random seed (default: 0)")
     parser.add_argument("--plot", action="store_true",
                         help="draw the decision surface to --out (and show it if there is a display)")
     parser.add_argument("--out", type=figure_path, default=HERE / "decision_boundary.png",
@@ -63,11 +63,15 @@ def parse_args():
     return parser.parse_args()
 
 
-def seed(text):
-    value = int(text)
-    if not 0 <= value < 2**32:
-        raise argparse.ArgumentTypeError(f"must be 0 to 2**32-1, got {value}")
-    return value
+def int_in(low, high):
+    """An argparse type: a whole number from low to high, or one line saying why not."""
+    def parse(text):
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be {low} to {high:,}, got {value:,}")
+        return value
+    parse.__name__ = "whole number"  # argparse's word for a value int() refuses
+    return parse
 
 
 def figure_path(text):
@@ -145,8 +149,11 @@ def save_figure(fig, path):
 if __name__ == "__main__":
     try:
         main()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C: one line, and the shell's exit code for it
         print("interrupted", file=sys.stderr)
         sys.exit(130)
+    except BrokenPipeError:  # e.g. `python main.py | head -1`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     except OSError as error:  # e.g. a full disk
         sys.exit(f"error: {error.filename or 'output'}: {error.strerror or error}")
