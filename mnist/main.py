@@ -235,8 +235,6 @@ def cpu_has_amx():
 def data_parallel(keras, args, samples):
     """A scope that shares each batch over all GPUs (or --cpu-devices CPUs), and the global batch size."""
     backend = keras.backend.backend()
-    too_many = ("error: {} devices at --batch-size {} make a global batch of {}, more than the {} digits of "
-                "the smaller split, which TensorFlow cannot share out: use fewer devices or a smaller --batch-size")
     if backend == "tensorflow":
         import tensorflow as tf
 
@@ -248,8 +246,10 @@ def data_parallel(keras, args, samples):
         if len(devices) < 2 and args.cpu_devices > 1:
             devices = [d.name for d in tf.config.list_logical_devices("CPU")]
         if len(devices) > 1:
-            if args.batch_size * len(devices) > samples:  # the first batch would split unevenly: AddN fails
-                sys.exit(too_many.format(len(devices), args.batch_size, args.batch_size * len(devices), samples))
+            if args.batch_size * len(devices) > samples:  # a short first batch splits unevenly: AddN fails
+                sys.exit(f"error: {len(devices)} devices at --batch-size {args.batch_size} make a global batch "
+                         f"of {args.batch_size * len(devices)}, more than the {samples} digits of the smaller "
+                         "split, which TensorFlow cannot share out: use fewer devices or a smaller --batch-size")
             strategy = tf.distribute.MirroredStrategy(devices)
             print(f"Data-parallel training on {len(devices)} devices (MirroredStrategy: {', '.join(devices)}), "
                   f"global batch {args.batch_size * len(devices)}")
