@@ -44,7 +44,7 @@ def main():
         print("Observation bounds: low {}, high {}".format(env.observation_space.low, env.observation_space.high))
 
     policy = train_agent(gym, args) if args.agent == "keras" else None  # beyond the post
-    frames = play_episodes(gym, env, args, policy)  # the animation: random actions, or the agent's
+    frames = play_episodes(env, args, policy)  # the animation: random actions, or the agent's
     env.close()
     if frames:
         save_gif(frames, args.out)
@@ -102,10 +102,16 @@ def choose_render_mode(args):
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # CartPole is silent: no audio server needed
     if args.no_render:
         return None
-    if sys.platform in ("darwin", "win32") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
-        return "human"
-    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # headless: SDL would look for a screen and complain
-    return "rgb_array"
+    mode = "human"
+    if sys.platform not in ("darwin", "win32") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # headless: SDL would look for a screen and complain
+        mode = "rgb_array"
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    try:
+        import pygame  # noqa: F401  (Gymnasium draws CartPole with it)
+    except ImportError:
+        sys.exit(f"error: rendering needs pygame, which is not installed: {INSTALL}")
+    return mode
 
 
 def check_env(gym, env_id):
@@ -129,7 +135,7 @@ def post_style(space):
     return f"Box{space.shape}" if type(space).__name__ == "Box" else str(space)
 
 
-def play_episodes(gym, env, args, policy=None):
+def play_episodes(env, args, policy=None):
     """Random actions as the original sample (or the trained policy's); the first episode's frames."""
     import numpy as np
 
@@ -141,7 +147,7 @@ def play_episodes(gym, env, args, policy=None):
         total = 0.0
         for t in range(100_000):
             if env.render_mode == "rgb_array" and i_episode == 0:
-                frames.append(render(env, gym))
+                frames.append(env.render())
             if policy:
                 action = int(np.argmax(policy.predict_on_batch(observation[None].astype("float32"))[0]))
             else:
@@ -155,15 +161,8 @@ def play_episodes(gym, env, args, policy=None):
                     print("Episode finished after {} timesteps".format(t + 1))
                 break
         if frames and i_episode == 0:
-            frames.append(render(env, gym))  # the last state: the pole as it falls
+            frames.append(env.render())  # the last state: the pole as it falls
     return frames
-
-
-def render(env, gym):
-    try:
-        return env.render()
-    except gym.error.DependencyNotInstalled:
-        sys.exit(f"error: rendering needs pygame, which is not installed: {INSTALL}")
 
 
 def save_gif(frames, path, fps=30):
