@@ -28,7 +28,7 @@ epochs = 12
 
 def main():
     args = parse_args()
-    keras = import_keras(args)  # beyond the post: --backend, --seed, --cpu-devices, no C++ log noise
+    keras = import_keras(args)  # beyond the post: --backend, --seed, and no C++ log noise
     if args.predict:
         return predict(keras, args)  # beyond the post: read digits with the saved model
 
@@ -314,9 +314,10 @@ def save_pair(model, json_path, weights_path):
     weights_tmp = weights_path.with_name(".tmp-" + weights_path.name)  # still ends .weights.h5
     json_tmp = json_path.with_name(".tmp-" + json_path.name)
     need = 16 * model.count_params() + 2**20  # float32 weights with Adam's two moments, and room to spare
-    if shutil.disk_usage(json_path.parent).free < need:  # libhdf5 can crash on a full disk: check first
+    free = shutil.disk_usage(json_path.parent).free
+    if free < need:  # libhdf5 can crash on a full disk: check first
         sys.exit(f"error: cannot save the model in {json_path.parent}: it needs about {need / 2**20:.0f} MB free, "
-                 f"{shutil.disk_usage(json_path.parent).free / 2**20:.1f} MB are; the previous model files are unchanged")
+                 f"{free / 2**20:.1f} MB are; the previous model files are unchanged")
     try:
         model.save_weights(weights_tmp)
         config = json.loads(model.to_json())

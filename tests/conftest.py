@@ -13,19 +13,23 @@ MNIST_SMALL = DATA / "mnist_small.npz"
 BACKENDS = ["tensorflow", "jax", "torch"]
 
 
-def run_example(folder, *args, backend=None, env=None, timeout=600):
-    """Run `python main.py ARGS` in ROOT/folder, headless as a reader's server is; return the result.
-
-    No display and no hint for one (no Matplotlib backend, no SDL driver): the scripts must cope.
-    """
+def reader_env(backend=None, **extra):
+    """The environment of a reader's headless server: no display and no hint for one (no
+    Matplotlib backend, no SDL driver), no Keras limits; the scripts must cope."""
     hidden = ("DISPLAY", "WAYLAND_DISPLAY", "KERAS_BACKEND", "KERAS_MAX_EPOCHS", "KERAS_MAX_STEPS_PER_EPOCH")
-    full_env = {k: v for k, v in os.environ.items() if k not in hidden and not k.startswith(("MPL", "SDL_"))}
-    full_env.update({"PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"})
+    env = {k: v for k, v in os.environ.items() if k not in hidden and not k.startswith(("MPL", "SDL_"))}
+    env.update({"PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"})
     if backend:
-        full_env["KERAS_BACKEND"] = backend
-    full_env.update(env or {})
+        env["KERAS_BACKEND"] = backend
+    env.update(extra)
+    return env
+
+
+def run_example(folder, *args, backend=None, env=None, timeout=600):
+    """Run `python main.py ARGS` in ROOT/folder as a reader would, headless; return the result."""
     return subprocess.run([sys.executable, "main.py", *map(str, args)], cwd=ROOT / folder,
-                          env=full_env, capture_output=True, text=True, timeout=timeout)
+                          env=reader_env(backend, **(env or {})), capture_output=True, text=True,
+                          timeout=timeout)
 
 
 def installed(backend):

@@ -1,7 +1,6 @@
 """Faults a reader can cause: each ends in one line and a non-zero exit, and nothing written is lost."""
 import hashlib
 import json
-import os
 import re
 import shutil
 import signal
@@ -10,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import MNIST_SMALL, ROOT, assert_ok, assert_one_line_error, run_example
+from conftest import MNIST_SMALL, ROOT, assert_ok, assert_one_line_error, reader_env, run_example
 
 
 def digests(folder):
@@ -34,10 +33,8 @@ def copy_pair(pair, folder):
 
 def interrupt(folder, args, after, timeout=300):
     """Start `python main.py ARGS` as a reader's shell would, press Ctrl-C once `after` is printed."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "KERAS_BACKEND")}
-    env["PYTHONUNBUFFERED"] = "1"
     # A background job of a non-interactive shell ignores SIGINT: give the script the default back.
-    process = subprocess.Popen([sys.executable, "main.py", *map(str, args)], cwd=ROOT / folder, env=env,
+    process = subprocess.Popen([sys.executable, "main.py", *map(str, args)], cwd=ROOT / folder, env=reader_env(),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen = []
@@ -168,8 +165,7 @@ def test_full_disk_is_refused_at_once_and_keeps_the_pair(pair, tiny_disk):
 def test_output_cut_short_by_head_is_quiet(folder, args, tmp_path):
     if folder == "mnist":
         args = [*args, "--out-dir", tmp_path]
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "KERAS_BACKEND")}
-    env.update(PYTHONUNBUFFERED="1", KERAS_MAX_EPOCHS="3")
+    env = reader_env(KERAS_MAX_EPOCHS="3")
     command = " ".join([sys.executable, "main.py", *map(str, args)]) + " | head -1"
     result = subprocess.run(["bash", "-c", command], cwd=ROOT / folder, env=env,
                             capture_output=True, text=True, timeout=600)
