@@ -13,7 +13,7 @@ the floor and to TensorFlow's.
     python bench/backends.py --data PATH/TO/mnist.npz [--epochs 4] [--backends tensorflow jax torch]
                              [--steps N]   # N training steps per epoch (KERAS_MAX_STEPS_PER_EPOCH), for slow backends
 
-With --steps the floor counts those steps' digits, so the ratios stay comparable.
+With --steps (which caps the test pass too) the floor counts those digits, so the ratios stay comparable.
 """
 import argparse
 import importlib.util
@@ -85,10 +85,10 @@ def main():
                 print(f"matmul peak, {library}, {name}: {float(value):.0f} GFLOP/s")
                 peaks[name] = max(peaks[name], float(value))
     steps = min(args.steps or TRAIN // BATCH + 1, TRAIN // BATCH + 1)
-    digits = min(steps * BATCH, TRAIN)
-    flops = digits * TRAINING + TEST * FORWARD
+    digits, tests = min(steps * BATCH, TRAIN), min(steps * BATCH, TEST)  # Keras caps the test pass too
+    flops = digits * TRAINING + tests * FORWARD
     floor = {name: flops / (peak * 1e9) for name, peak in peaks.items() if peak}
-    print(f"one epoch: {digits:,} training digits and {TEST:,} test digits, {flops / 1e12:.2f} TFLOP; floor "
+    print(f"one epoch: {digits:,} training digits and {tests:,} test digits, {flops / 1e12:.2f} TFLOP; floor "
           + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in floor.items()), flush=True)
 
     rows = {}

@@ -266,12 +266,14 @@ def bfloat16_units(keras):
     elif backend == "jax":
         import jax
 
-        gpus = [tuple(map(int, d.compute_capability.split("."))) for d in jax.devices()
-                if d.platform == "gpu" and getattr(d, "compute_capability", None)]
         if jax.default_backend() == "cpu":  # measured: no faster in bfloat16
             return False, "XLA's CPU convolutions gain nothing from bfloat16"
+        gpus = [tuple(int(n) for n in str(getattr(d, "compute_capability", "0.0")).split(".")[:2])
+                for d in jax.devices()]
     if gpus:
-        return (True, "the GPU has bfloat16 tensor cores") if min(gpus) >= (8, 0) else (False, "GPU older than Ampere")
+        if min(gpus) >= (8, 0):
+            return True, "the GPU has bfloat16 tensor cores"
+        return False, "the GPU has no bfloat16 tensor cores (compute capability below 8.0)"
     try:
         flags = set(Path("/proc/cpuinfo").read_text().split())
     except OSError:

@@ -163,9 +163,12 @@ def test_a_model_saved_on_torch_predicts_alike_on_every_backend(train_once, tmp_
                                 re.findall(r"^.*: (\d) \(probability ([\d.]+)\)$", result.stdout, re.M)]
     assert len(answers["torch"]) == 6
     assert sum(digit == label for (digit, _), label in zip(answers["torch"], labels)) >= 5
+    # the same numbers up to rounding: float32's, or bfloat16's where the CPU chose it
+    tolerance = 0.05 if "mixed_bfloat16" in (out_dir / "model.json").read_text() else 0.003
     for backend, found in answers.items():
-        assert [d for d, _ in found] == [d for d, _ in answers["torch"]], backend
-        assert all(abs(p - q) < 0.003 for (_, p), (_, q) in zip(found, answers["torch"])), (backend, found)
+        for (digit, p), (torch_digit, q) in zip(found, answers["torch"]):
+            assert abs(p - q) < tolerance, (backend, found, answers["torch"])
+            assert digit == torch_digit or q < 0.6, (backend, found, answers["torch"])
 
 
 def test_predict_answers_every_readable_image_and_one_line_for_each_other(trained, tmp_path):
