@@ -350,8 +350,8 @@ def say_if_slow(keras):
         import jax
 
         if jax.default_backend() == "cpu":
-            print("Note: XLA's CPU convolutions are slow: on a CPU this runs about 10x longer on JAX "
-                  "than on TensorFlow (--backend tensorflow), the fast CPU backend")
+            print("Note: XLA's CPU convolutions are slow: on a CPU this takes 7 to 12 times as long on JAX "
+                  "as on TensorFlow (--backend tensorflow), the fast CPU backend")
 
 
 def report_speed(timer, history):
