@@ -14,7 +14,9 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -592,14 +594,50 @@ def to_gray(image):
     return gray
 
 
-if __name__ == "__main__":
+def run_with_clean_exits(main):
+    """Run main(): Ctrl-C, a closed pipe or a full disk end in one line and the shell's exit code.
+
+    Python raises KeyboardInterrupt in whatever code is running, and a library can swallow it (in a
+    gc callback: JAX has one) or turn it into another error (TensorFlow tracing a function). So Ctrl-C
+    is remembered, never shows a traceback, and is pressed again each second until main() is left.
+    """
+    pressed = threading.Event()
+
+    def on_ctrl_c(signum, frame):
+        if not pressed.is_set():
+            pressed.set()
+            threading.Thread(target=press_again, daemon=True).start()
+        raise KeyboardInterrupt
+
+    def press_again():
+        while True:
+            time.sleep(1)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    def report(unraisable, report=sys.unraisablehook):  # "Exception ignored in ...": not for Ctrl-C
+        if not issubclass(unraisable.exc_type, KeyboardInterrupt):
+            report(unraisable)
+
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not if started with it ignored (nohup)
+        signal.signal(signal.SIGINT, on_ctrl_c)
+        sys.unraisablehook = report
     try:
         main()
-    except KeyboardInterrupt:  # Ctrl-C: one line, and the shell's exit code for it
+        error = None
+    except BaseException as caught:
+        error = caught
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # main() is left: Ctrl-C has done its work
+    if pressed.is_set() or isinstance(error, KeyboardInterrupt):
         print("interrupted", file=sys.stderr)
         sys.exit(130)
-    except BrokenPipeError:  # e.g. `python main.py | head -1`: stop quietly
+    if isinstance(error, BrokenPipeError):  # e.g. `python main.py | head -1`: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
-    except OSError as error:  # e.g. a full disk
+    if isinstance(error, OSError):  # e.g. a full disk
         sys.exit(f"error: {error.filename or 'output'}: {error.strerror or error}")
+    if error is not None:
+        raise error
+
+
+if __name__ == "__main__":
+    run_with_clean_exits(main)

@@ -70,6 +70,44 @@ def test_ctrl_c_is_one_line_exit_130_and_keeps_the_previous_files(folder, args, 
         assert digests(out) == before  # nothing lost, no temporary file left
 
 
+
+# A library's code that a Ctrl-C lands in, run by a script's own run_with_clean_exits() in place of its main().
+LIBRARY = """
+import runpy, signal, sys, time
+run_with_clean_exits = runpy.run_path("main.py")["run_with_clean_exits"]
+
+class Finalizer:
+    def __del__(self):
+        signal.raise_signal(signal.SIGINT)
+
+def main():
+    if sys.argv[1] == "swallows it":
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except BaseException:
+            pass
+    elif sys.argv[1] == "turns it into another error":
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            raise RuntimeError("MISMATCH of original and normalized active exception types") from None
+    elif sys.argv[1] == "gets it in a finalizer":
+        Finalizer()
+    time.sleep(20)  # the rest of the run
+    print("finished")
+
+run_with_clean_exits(main)
+"""
+
+
+@pytest.mark.parametrize("folder", ["gpu-test", "xor-keras", "mnist_plt", "mnist", "gym-simple"])
+@pytest.mark.parametrize("fault", ["swallows it", "turns it into another error", "gets it in a finalizer"])
+def test_ctrl_c_stops_the_script_whatever_a_library_does_with_it(folder, fault):
+    process = subprocess.run([sys.executable, "-c", LIBRARY, fault], cwd=ROOT / folder, env=reader_env(),
+                             capture_output=True, text=True, timeout=60,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert (process.returncode, process.stderr, process.stdout) == (130, "interrupted\n", "")
+
 def hostile(pair, folder, change):
     """A copy of the pair whose model.json is changed by change(config); its weights hash still matches."""
     copy_pair(pair, folder)
