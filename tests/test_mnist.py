@@ -3,6 +3,8 @@ import json
 import re
 import shutil
 import struct
+import subprocess
+import sys
 import time
 import zipfile
 import zlib
@@ -12,7 +14,7 @@ import pytest
 from matplotlib import image
 from PIL import Image
 
-from conftest import MNIST_SMALL, assert_ok, assert_one_line_error, installed, run_example
+from conftest import MNIST_SMALL, ROOT, assert_ok, assert_one_line_error, installed, reader_env, run_example
 
 SMOKE_BOUND = 0.75  # chance is 0.10; a working smoke run reaches about 0.9 on the fixture
 
@@ -126,6 +128,8 @@ def test_smoke_trains_above_chance_and_writes_its_files(train_once, backend):
     assert config["weights_sha256"] == digest(out_dir / "model.weights.h5")
     assert config["config"]["layers"][0]["config"]["batch_shape"] == [None, 28, 28, 1]
     assert "channels_first" not in json.dumps(config)  # the same file on every backend
+    assert all(layer["module"] == "keras.layers" and layer["registered_name"] is None
+               for layer in config["config"]["layers"])  # Keras's own layers: no class of ours needed to load it
     history = image.imread(out_dir / "history.png")
     assert history.shape[:2] == (400, 1000)
     # both panels (accuracy, loss) draw a train curve (Matplotlib blue) and a test one (orange)
@@ -169,6 +173,37 @@ def test_a_model_saved_on_torch_predicts_alike_on_every_backend(train_once, tmp_
         for (digit, p), (torch_digit, q) in zip(found, answers["torch"]):
             assert abs(p - q) < tolerance, (backend, found, answers["torch"])
             assert digit == torch_digit or q < 0.6, (backend, found, answers["torch"])
+
+
+# random_translation() and Keras's RandomTranslation given the same shifts, on the torch backend.
+SHIFTS = """
+import runpy, numpy as np, keras
+random_translation = runpy.run_path("main.py")["random_translation"]
+for layout, shape in (("channels_first", (64, 1, 28, 28)), ("channels_last", (64, 28, 28, 1))):
+    keras.config.set_image_data_format(layout)
+    ours = random_translation(keras, 0.08)
+    keras_own = keras.layers.RandomTranslation(0.08, 0.08, fill_mode="constant")
+    assert type(ours) is not keras.layers.RandomTranslation  # the torch version
+    assert {**ours.get_config(), "name": ""} == {**keras_own.get_config(), "name": ""}
+    digits = keras.ops.convert_to_tensor(np.random.default_rng(0).random(shape, dtype="float32"))
+    shifts = keras_own.get_random_transformation(digits, training=True)
+    expected = keras.ops.convert_to_numpy(keras_own.transform_images(digits, shifts))
+    shifted = keras.ops.convert_to_numpy(ours.transform_images(digits, shifts))
+    unchanged = keras.ops.convert_to_numpy(ours(digits, training=False))
+    print(layout, np.abs(shifted - expected).max(), np.abs(shifted - digits.numpy()).max(),
+          np.abs(unchanged - digits.numpy()).max())
+"""
+
+
+def test_torch_shifts_digits_as_keras_does_it():
+    if not installed("torch"):
+        pytest.skip("Keras backend torch is not installed")
+    result = assert_ok(subprocess.run([sys.executable, "-c", SHIFTS], cwd=ROOT / "mnist",
+                                      env=reader_env("torch"), capture_output=True, text=True, timeout=300))
+    differences = dict((line.split()[0], [float(x) for x in line.split()[1:]]) for line in result.stdout.splitlines())
+    assert differences.keys() == {"channels_first", "channels_last"}
+    for to_keras, to_input, at_test_time in differences.values():
+        assert to_keras < 1e-5 and to_input > 0.1 and at_test_time == 0
 
 
 def test_predict_answers_every_readable_image_and_one_line_for_each_other(trained, tmp_path):
