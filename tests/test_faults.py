@@ -70,7 +70,6 @@ def test_ctrl_c_is_one_line_exit_130_and_keeps_the_previous_files(folder, args, 
         assert digests(out) == before  # nothing lost, no temporary file left
 
 
-
 # A library's code that a Ctrl-C lands in, run by a script's own run_with_clean_exits() in place of its main().
 LIBRARY = """
 import runpy, signal, sys, time
@@ -107,6 +106,7 @@ def test_ctrl_c_stops_the_script_whatever_a_library_does_with_it(folder, fault):
                              capture_output=True, text=True, timeout=60,
                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert (process.returncode, process.stderr, process.stdout) == (130, "interrupted\n", "")
+
 
 def hostile(pair, folder, change):
     """A copy of the pair whose model.json is changed by change(config); its weights hash still matches."""
