@@ -341,11 +341,10 @@ def random_translation(keras, factor):
             if not training or transformation is None:
                 return images
             dx, dy = transformation["translations"][:, 0], transformation["translations"][:, 1]
-            if self.data_format == "channels_first":
-                return self.backend.numpy.einsum("byi,bcij,bxj->bcyx", self.bilinear(images.shape[-2], dy, images),
-                                                 images, self.bilinear(images.shape[-1], dx, images))
-            return self.backend.numpy.einsum("byi,bijc,bxj->byxc", self.bilinear(images.shape[-3], dy, images),
-                                             images, self.bilinear(images.shape[-2], dx, images))
+            first = self.data_format == "channels_first"
+            rows, cols = images.shape[-2:] if first else images.shape[-3:-1]
+            return self.backend.numpy.einsum("byi,bcij,bxj->bcyx" if first else "byi,bijc,bxj->byxc",
+                                             self.bilinear(rows, dy, images), images, self.bilinear(cols, dx, images))
 
         def bilinear(self, size, shift, images):
             """(batch, size, size): pixel i of a row takes pixel j with weight max(0, 1 - |j - (i - shift)|);
@@ -646,13 +645,13 @@ def run_with_clean_exits(main):
             time.sleep(1)
             os.kill(os.getpid(), signal.SIGINT)
 
-    def report(unraisable, report=sys.unraisablehook):  # "Exception ignored in ...": not for Ctrl-C
+    def unless_ctrl_c(unraisable, report=sys.unraisablehook):  # "Exception ignored in ...": not for Ctrl-C
         if not issubclass(unraisable.exc_type, KeyboardInterrupt):
             report(unraisable)
 
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not if started with it ignored (nohup)
         signal.signal(signal.SIGINT, on_ctrl_c)
-        sys.unraisablehook = report
+        sys.unraisablehook = unless_ctrl_c
     try:
         main()
         error = None

@@ -169,13 +169,13 @@ def run_with_clean_exits(main):
             time.sleep(1)
             os.kill(os.getpid(), signal.SIGINT)
 
-    def report(unraisable, report=sys.unraisablehook):  # "Exception ignored in ...": not for Ctrl-C
+    def unless_ctrl_c(unraisable, report=sys.unraisablehook):  # "Exception ignored in ...": not for Ctrl-C
         if not issubclass(unraisable.exc_type, KeyboardInterrupt):
             report(unraisable)
 
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not if started with it ignored (nohup)
         signal.signal(signal.SIGINT, on_ctrl_c)
-        sys.unraisablehook = report
+        sys.unraisablehook = unless_ctrl_c
     try:
         main()
         error = None
