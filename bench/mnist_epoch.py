@@ -3,7 +3,8 @@
 Baseline, "naive port": float32, Adadelta(learning_rate=1.0), no augmentation.
 Ours (mnist/main.py's defaults): mixed_bfloat16 where the CPU has bfloat16 instructions
 (AMX or AVX-512; not on JAX), channels_first on torch, Adam with cosine decay,
-RandomTranslation (main.py's, vectorized on torch), steps_per_execution=16 (1 on torch). Both at batch 128 on the full 60,000
+RandomTranslation (main.py's, vectorized on torch), steps_per_execution=16 (1 on torch), main.py's
+tf.data pipeline on TensorFlow (fit_data). Both at batch 128 on the full 60,000
 training digits. The epochs alternate (naive, ours, naive, ...) so that a noisy
 shared machine hurts both alike; medians are printed with the test accuracy each
 reached after its timed epochs, then the ratio of the medians and the median of
@@ -35,8 +36,8 @@ def main():
     import keras
     import numpy as np
     from keras import layers
-    random_translation = runpy.run_path(str(Path(__file__).resolve().parent.parent / "mnist" / "main.py"))[
-        "random_translation"]
+    script = runpy.run_path(str(Path(__file__).resolve().parent.parent / "mnist" / "main.py"))
+    random_translation, fit_data = script["random_translation"], script["fit_data"]
 
     with np.load(args.data, allow_pickle=False) as data:
         x_train = data["x_train"].reshape(-1, 28, 28, 1).astype("float32") / 255
@@ -85,7 +86,12 @@ def main():
     for repeat in range(args.repeats):
         for name, model in runs.items():
             start = time.perf_counter()
-            model.fit(layouts[model.layout][0], y_train, batch_size=128, epochs=1, verbose=0)
+            x, x_test = layouts[model.layout]
+            data = dict(x=x, y=y_train, batch_size=128)
+            if name == "ours":
+                data = fit_data(keras, x, y_train, x_test, y_test, 128)
+                data.pop("validation_data")  # both train only
+            model.fit(**data, epochs=1, verbose=0)
             times[name].append(time.perf_counter() - start)
             print(f"  epoch {repeat + 1} {name:10s} {times[name][-1]:6.1f} s", flush=True)
     print(f"{'':12s}{'s/epoch (median)':>18s}{'ms/step':>10s}{'test accuracy':>15s}")
