@@ -373,8 +373,8 @@ def fit_data(keras, x_train, y_train, x_test, y_test, batch_size):
     """model.fit()'s data. On TensorFlow, Keras feeds arrays through an autotuned tf.data pipeline,
     and TensorFlow holds up the deletion of an autotuned iterator that has read to its end until its
     autotuning thread next wakes, seconds later; Keras deletes two every epoch, so epochs stalled
-    (7 to 19 s of 65 on a 2-core CPU). These pipelines give the same batches (shuffled each epoch,
-    the test set in order) with autotuning off, and do not stall."""
+    (7 to 19 s of 65 on a 2-core CPU). These pipelines batch the arrays as Keras does (the training
+    digits in a new order every epoch, the test digits in order) with autotuning off: no stall."""
     if keras.backend.backend() != "tensorflow":
         return dict(x=x_train, y=y_train, batch_size=batch_size, validation_data=(x_test, y_test))
     import tensorflow as tf

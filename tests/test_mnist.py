@@ -228,7 +228,7 @@ print("autotuned:", train.options().autotune.enabled, test.options().autotune.en
 """
 
 
-def test_tensorflow_batches_are_kerass_without_the_autotuner_that_stalls_epochs():
+def test_tensorflow_batches_as_keras_does_without_the_autotuner_that_stalls_epochs():
     if not installed("tensorflow"):
         pytest.skip("Keras backend tensorflow is not installed")
     result = assert_ok(subprocess.run([sys.executable, "-c", PIPELINES, MNIST_SMALL], cwd=ROOT / "mnist",
