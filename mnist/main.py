@@ -71,6 +71,7 @@ def main():
 
     scope, batch_size = data_parallel(keras, args, min(len(x_train), len(x_test)))  # beyond the post: all GPUs
     set_precision(keras, args)  # beyond the post: bfloat16 where the hardware has units for it
+    Dropout, Flatten = faster_on_torch(keras, Dropout, Flatten)  # beyond the post: the same layers, faster
     with scope:
         model = Sequential()
         model.add(Input(shape=input_shape))  # Keras 3: replaces input_shape=
@@ -328,6 +329,32 @@ def data_parallel(keras, args, samples):
     return contextlib.nullcontext(), args.batch_size
 
 
+def faster_on_torch(keras, Dropout, Flatten):
+    """Keras's Dropout and Flatten, or on torch the same layers made faster (a training step 13%
+    shorter on a 2-core CPU). Dropout draws its mask with torch.rand, twice as fast as the
+    bernoulli_ of torch's own dropout. Flatten, which puts the channels last before flattening (so
+    the weights suit every layout), hands back a gradient laid out channels-first: a transposed
+    one made MaxPooling2D's backward pass copy 4.7 million values twice a step."""
+    if keras.backend.backend() != "torch":
+        return Dropout, Flatten
+    import torch
+
+    class Dropout(Dropout):  # Keras's names: saved as Keras's own layers, see channels_last()
+        def call(self, inputs, training=False):
+            if not training or self.rate == 0 or self.noise_shape is not None:
+                return super().call(inputs, training=training)
+            keep = torch.rand_like(inputs) >= self.rate
+            return inputs * keep.to(inputs.dtype).mul_(1 / (1 - self.rate))
+
+    class Flatten(Flatten):
+        def call(self, inputs):
+            if isinstance(inputs, torch.Tensor) and inputs.requires_grad:
+                inputs.register_hook(lambda gradient: gradient.contiguous())
+            return super().call(inputs)
+
+    return Dropout, Flatten
+
+
 def random_translation(keras, factor):
     """Keras's RandomTranslation(factor, factor, fill_mode="constant"). On torch, Keras shifts the
     digits of a batch one by one in Python (40% of a training step); there each shift is done as
@@ -434,8 +461,8 @@ def channels_last(keras, model):
         options = layer["config"]
         if options.get("data_format") == "channels_first":
             options["data_format"] = "channels_last"
-        if layer["class_name"] == "RandomTranslation":  # random_translation()'s: Keras's own, to load anywhere
-            layer.update(module="keras.layers", registered_name=None)
+        if layer.get("module") != "keras.layers":  # random_translation()'s, faster_on_torch()'s: Keras's own
+            layer.update(module="keras.layers", registered_name=None)  # so that every backend loads them
         if layer["class_name"] == "InputLayer":
             batch, channels, *pixels = options["batch_shape"]
             options["batch_shape"] = [batch, *pixels, channels]
