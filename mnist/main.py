@@ -71,7 +71,7 @@ def main():
 
     scope, batch_size = data_parallel(keras, args, min(len(x_train), len(x_test)))  # beyond the post: all GPUs
     set_precision(keras, args)  # beyond the post: bfloat16 where the hardware has units for it
-    Dropout, Flatten = faster_on_torch(keras, Dropout, Flatten)  # beyond the post: the same layers, faster
+    Conv2D, Dropout = faster_on_torch(keras, Conv2D, Dropout)  # beyond the post: the same layers, faster
     with scope:
         model = Sequential()
         model.add(Input(shape=input_shape))  # Keras 3: replaces input_shape=
@@ -329,30 +329,38 @@ def data_parallel(keras, args, samples):
     return contextlib.nullcontext(), args.batch_size
 
 
-def faster_on_torch(keras, Dropout, Flatten):
-    """Keras's Dropout and Flatten, or on torch the same layers made faster (a training step 13%
-    shorter on a 2-core CPU). Dropout draws its mask with torch.rand, twice as fast as the
-    bernoulli_ of torch's own dropout. Flatten, which puts the channels last before flattening (so
-    the weights suit every layout), hands back a gradient laid out channels-first: a transposed
-    one made MaxPooling2D's backward pass copy 4.7 million values twice a step."""
+def faster_on_torch(keras, Conv2D, Dropout):
+    """Keras's Conv2D and Dropout, or on torch the same layers made faster. Conv2D convolves in
+    channels-last memory (the channels_first shape Keras sees, laid out as oneDNN's CPU
+    convolutions like it) with the bias added inside the convolution; the ReLU and max pooling after
+    it keep that layout, and so does the gradient that Flatten, which puts the channels last
+    before flattening, hands back: no copies between layouts (PyTorch's max-pooling backward pass
+    copied 4.7 million values twice a step). Dropout draws its mask with torch.rand, twice as fast
+    as the bernoulli_ of torch's own dropout. Together, training steps a quarter shorter on a
+    2-core CPU."""
     if keras.backend.backend() != "torch":
-        return Dropout, Flatten
+        return Conv2D, Dropout
     import torch
 
-    class Dropout(Dropout):  # Keras's names: saved as Keras's own layers, see channels_last()
+    class Conv2D(Conv2D):  # Keras's names: saved as Keras's own layers, see channels_last()
+        def call(self, inputs):
+            if self.data_format != "channels_first" or self.padding != "valid" or self.groups != 1:
+                return super().call(inputs)
+            kernel = self.kernel.value.permute(3, 2, 0, 1)  # Keras's (rows, cols, in, out) as torch's
+            bias = self.bias.value if self.use_bias else None
+            outputs = torch.nn.functional.conv2d(inputs.contiguous(memory_format=torch.channels_last),
+                                                 kernel.contiguous(memory_format=torch.channels_last),
+                                                 bias, self.strides, 0, self.dilation_rate)
+            return self.activation(outputs)
+
+    class Dropout(Dropout):
         def call(self, inputs, training=False):
             if not training or self.rate == 0 or self.noise_shape is not None:
                 return super().call(inputs, training=training)
             keep = torch.rand_like(inputs) >= self.rate
             return inputs * keep.to(inputs.dtype).mul_(1 / (1 - self.rate))
 
-    class Flatten(Flatten):
-        def call(self, inputs):
-            if isinstance(inputs, torch.Tensor) and inputs.requires_grad:
-                inputs.register_hook(lambda gradient: gradient.contiguous())
-            return super().call(inputs)
-
-    return Dropout, Flatten
+    return Conv2D, Dropout
 
 
 def random_translation(keras, factor):

@@ -206,47 +206,49 @@ def test_torch_shifts_digits_as_keras_does_it():
         assert to_keras < 1e-5 and to_input > 0.1 and at_test_time == 0
 
 
-# faster_on_torch()'s Dropout and Flatten against Keras's own, on the torch backend.
+# faster_on_torch()'s Conv2D and Dropout against Keras's own, on the torch backend.
 FASTER_LAYERS = """
 import runpy, numpy as np, keras, torch
 faster_on_torch = runpy.run_path("main.py")["faster_on_torch"]
-Dropout, Flatten = faster_on_torch(keras, keras.layers.Dropout, keras.layers.Flatten)
-print("names:", Dropout.__name__, Flatten.__name__, Dropout is not keras.layers.Dropout, Flatten is not keras.layers.Flatten)
-print("configs alike:", {**Dropout(0.25).get_config(), "name": ""} == {**keras.layers.Dropout(0.25).get_config(), "name": ""},
-      {**Flatten().get_config(), "name": ""} == {**keras.layers.Flatten().get_config(), "name": ""})
+Conv2D, Dropout = faster_on_torch(keras, keras.layers.Conv2D, keras.layers.Dropout)
+print("names:", Conv2D.__name__, Dropout.__name__, Conv2D is not keras.layers.Conv2D, Dropout is not keras.layers.Dropout)
+print("configs alike:", {**Conv2D(64, 3).get_config(), "name": ""} == {**keras.layers.Conv2D(64, 3).get_config(), "name": ""},
+      {**Dropout(0.25).get_config(), "name": ""} == {**keras.layers.Dropout(0.25).get_config(), "name": ""})
 keras.config.set_image_data_format("channels_first")
 values = torch.rand(128, 64, 12, 12) + 0.5
 dropped = keras.ops.convert_to_numpy(Dropout(0.25)(values, training=True))
 kept = dropped != 0
 print("dropped:", 1 - kept.mean(), np.abs(dropped[kept] - values.numpy()[kept] / 0.75).max())
 print("at test time:", np.array_equal(keras.ops.convert_to_numpy(Dropout(0.25)(values, training=False)), values.numpy()))
-gradients, outputs, contiguous = [], [], []
-for layer in (Flatten(), keras.layers.Flatten()):
-    inputs = values.clone().requires_grad_()
-    pooled = inputs * 1  # as MaxPooling2D's output: the gradient it gets is what its backward pass reads
-    flat = layer(pooled)
-    pooled.register_hook(lambda gradient: contiguous.append(gradient.is_contiguous()))  # after the layer's
-    (flat * torch.linspace(0, 1, flat.numel()).reshape(flat.shape)).sum().backward()
-    outputs.append(flat.detach().numpy()); gradients.append(inputs.grad.numpy())
-print("flatten alike:", np.array_equal(*outputs), np.array_equal(*gradients))
-print("gradient contiguous:", *contiguous)
+images = torch.rand(16, 32, 26, 26)
+for activation in ("relu", None):
+    results, layouts = [], []
+    for layer in (Conv2D(64, 3, activation=activation), keras.layers.Conv2D(64, 3, activation=activation)):
+        layer.build(images.shape)
+        layer.set_weights([np.random.default_rng(0).normal(size=w.shape).astype("float32") for w in layer.get_weights()])
+        inputs = images.clone().requires_grad_()
+        outputs = layer(inputs)
+        (outputs * torch.linspace(0, 1, outputs.numel()).reshape(outputs.shape)).sum().backward()
+        results.append([outputs.detach().numpy(), inputs.grad.numpy(), *(w.value.grad.numpy() for w in layer.weights)])
+        layouts.append(outputs.is_contiguous(memory_format=torch.channels_last))
+    print(f"conv2d {activation}:", max(np.abs(a - b).max() / np.abs(b).max() for a, b in zip(*results)), *layouts)
 """
 
 
-def test_torch_dropout_and_flatten_behave_as_keras_ones_do():
+def test_torch_conv2d_and_dropout_behave_as_keras_ones_do():
     if not installed("torch"):
         pytest.skip("Keras backend torch is not installed")
     result = assert_ok(subprocess.run([sys.executable, "-c", FASTER_LAYERS], cwd=ROOT / "mnist",
                                       env=reader_env("torch"), capture_output=True, text=True, timeout=300))
     lines = dict(line.split(": ") for line in result.stdout.splitlines())
-    assert lines["names"] == "Dropout Flatten True True"  # Keras's names: the saved model loads anywhere
+    assert lines["names"] == "Conv2D Dropout True True"  # Keras's names: the saved model loads anywhere
     assert lines["configs alike"] == "True True"
     fraction, scale_error = map(float, lines["dropped"].split())
-    assert abs(fraction - 0.25) < 0.005 and scale_error < 1e-5, lines["dropped"]  # 1.2M values
+    assert abs(fraction - 0.25) < 0.005 and scale_error < 1e-5, lines["dropped"]  # of 1.2M values
     assert lines["at test time"] == "True"
-    assert lines["flatten alike"] == "True True"
-    # Keras's Flatten hands back a transposed gradient, which made MaxPooling2D's backward pass copy
-    assert lines["gradient contiguous"] == "True False"
+    for activation in ("relu", "None"):  # outputs, input and weight gradients; ours laid out channels-last
+        difference, ours, keras_own = lines[f"conv2d {activation}"].split()
+        assert float(difference) < 1e-5 and (ours, keras_own) == ("True", "False"), lines
 
 PIPELINES = """
 import runpy, sys, numpy as np, keras
