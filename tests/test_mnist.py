@@ -250,6 +250,7 @@ def test_torch_conv2d_and_dropout_behave_as_keras_ones_do():
         difference, ours, keras_own = lines[f"conv2d {activation}"].split()
         assert float(difference) < 1e-5 and (ours, keras_own) == ("True", "False"), lines
 
+
 PIPELINES = """
 import runpy, sys, numpy as np, keras
 fit_data = runpy.run_path("main.py")["fit_data"]
