@@ -175,6 +175,14 @@ def test_a_model_saved_on_torch_predicts_alike_on_every_backend(train_once, tmp_
             assert digit == torch_digit or q < 0.6, (backend, found, answers["torch"])
 
 
+def run_beside_main(script, backend, *args):
+    """Run a Python snippet in mnist/ (where it can load main.py's helpers) on a Keras backend."""
+    if not installed(backend):
+        pytest.skip(f"Keras backend {backend} is not installed")
+    return assert_ok(subprocess.run([sys.executable, "-c", script, *map(str, args)], cwd=ROOT / "mnist",
+                                    env=reader_env(backend), capture_output=True, text=True, timeout=300))
+
+
 # random_translation() and Keras's RandomTranslation given the same shifts, on the torch backend.
 SHIFTS = """
 import runpy, numpy as np, keras
@@ -196,10 +204,7 @@ for layout, shape in (("channels_first", (64, 1, 28, 28)), ("channels_last", (64
 
 
 def test_torch_shifts_digits_as_keras_does_it():
-    if not installed("torch"):
-        pytest.skip("Keras backend torch is not installed")
-    result = assert_ok(subprocess.run([sys.executable, "-c", SHIFTS], cwd=ROOT / "mnist",
-                                      env=reader_env("torch"), capture_output=True, text=True, timeout=300))
+    result = run_beside_main(SHIFTS, "torch")
     differences = dict((line.split()[0], [float(x) for x in line.split()[1:]]) for line in result.stdout.splitlines())
     assert differences.keys() == {"channels_first", "channels_last"}
     for to_keras, to_input, at_test_time in differences.values():
@@ -236,10 +241,7 @@ for activation in ("relu", None):
 
 
 def test_torch_conv2d_and_dropout_behave_as_keras_ones_do():
-    if not installed("torch"):
-        pytest.skip("Keras backend torch is not installed")
-    result = assert_ok(subprocess.run([sys.executable, "-c", FASTER_LAYERS], cwd=ROOT / "mnist",
-                                      env=reader_env("torch"), capture_output=True, text=True, timeout=300))
+    result = run_beside_main(FASTER_LAYERS, "torch")
     lines = dict(line.split(": ") for line in result.stdout.splitlines())
     assert lines["names"] == "Conv2D Dropout True True"  # Keras's names: the saved model loads anywhere
     assert lines["configs alike"] == "True True"
@@ -274,10 +276,7 @@ print("autotuned:", train.options().autotune.enabled, test.options().autotune.en
 
 
 def test_tensorflow_batches_as_keras_does_without_the_autotuner_that_stalls_epochs():
-    if not installed("tensorflow"):
-        pytest.skip("Keras backend tensorflow is not installed")
-    result = assert_ok(subprocess.run([sys.executable, "-c", PIPELINES, MNIST_SMALL], cwd=ROOT / "mnist",
-                                      env=reader_env("tensorflow"), capture_output=True, text=True, timeout=300))
+    result = run_beside_main(PIPELINES, "tensorflow", MNIST_SMALL)
     lines = dict(line.split(": ") for line in result.stdout.splitlines())
     assert lines["batches"].split() == ["8", "8"] + ["128"] * 7 + ["104"]
     assert lines["every digit once, with its label"] == "True" and lines["new order"] == "True"
