@@ -1,8 +1,8 @@
-"""TensorFlow backend and GPUs: list the devices Keras can train on.
+"""TensorFlow backend and GPUs: list the devices Keras can train on, in the post's format.
 
-The post printed `device_lib.list_local_devices()` from a private TensorFlow module;
-this prints the same blocks from public APIs, for the Keras backend in use
-(TensorFlow by default, as in the post; JAX or PyTorch with --backend).
+The post printed `device_lib.list_local_devices()`, from a private TensorFlow module; this
+prints the same blocks from each backend's public API: TensorFlow's by default, as in the
+post, or JAX's or PyTorch's with --backend. NVIDIA GPUs, and Apple's (Metal, MPS) on a Mac.
 
     cd gpu-test && python main.py [--backend jax] [--require-gpu] [--verbose]
 """
@@ -10,187 +10,119 @@ import argparse
 import os
 import signal
 import sys
-import threading
-import time
+from pathlib import Path
 
-BACKENDS = ("tensorflow", "jax", "torch")
+KERAS_JSON = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"), "keras.json")
 
 
 def main():
-    args = parse_args()
-    backend = import_keras(args)  # beyond the post: --backend, and no C++ log noise
-
-    # the post: print(device_lib.list_local_devices()), from public APIs for each backend
-    devices, about = {"tensorflow": tensorflow_devices, "jax": jax_devices, "torch": torch_devices}[backend]()
-    for device in devices:
-        print_block(device)
-
-    for key, value in about.items():  # beyond the post: versions, and the device Keras will use
-        print(f"{key}: {value}")
-    gpus = [d["name"] for d in devices if d["device_type"] == "GPU"]
-    if gpus:
-        print(f"Keras will train on: GPU ({len(gpus)} visible: {', '.join(gpus)})")
-    else:
-        print("Keras will train on: CPU (no GPU visible)")
-        if args.require_gpu:
-            sys.exit(f"error: --require-gpu: no GPU is visible to {backend}; on Linux with an NVIDIA GPU, "
-                     "pip install 'tensorflow[and-cuda]' (or jax[cuda12], or PyTorch's CUDA build) and check nvidia-smi")
-
-
-def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.error = lambda message: parser.exit(2, f"{parser.prog}: error: {message} (see --help)\n")
-    parser.add_argument("--backend", choices=BACKENDS,
-                        help="Keras backend (default: KERAS_BACKEND, else ~/.keras/keras.json, else tensorflow)")
+    parser.add_argument("--backend", choices=["tensorflow", "jax", "torch"],
+                        help="Keras backend (default: KERAS_BACKEND, else keras.json's)")
     parser.add_argument("--require-gpu", action="store_true", help="exit 1 when no GPU is visible")
-    parser.add_argument("--verbose", action="store_true", help="show the backend's own C++ log lines")
-    return parser.parse_args()
+    parser.add_argument("--verbose", action="store_true", help="TensorFlow's C++ log lines too")
+    args = parser.parse_args()
+    if args.verbose:
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
+    keras = import_keras(args.backend)  # beyond the post: --backend, quietly
+
+    # the post: print(device_lib.list_local_devices()), from each backend's public API
+    backend = keras.backend.backend()
+    devices, version = {"tensorflow": tensorflow_devices, "jax": jax_devices, "torch": torch_devices}[backend]()
+    for device in devices:
+        print("\n".join(f'{key}: "{value}"' if isinstance(value, str) else f"{key}: {value}"
+                        for key, value in device.items() if value is not None), end="\n\n")
+
+    print(version)  # beyond the post: the version, and the device Keras will train on
+    gpus = [device["name"] for device in devices if device["device_type"] == "GPU"]
+    print(f"Keras will train on: GPU ({', '.join(gpus)})" if gpus else "Keras will train on: CPU (no GPU visible)")
+    if args.require_gpu and not gpus:
+        sys.exit(f"error: --require-gpu: {backend} sees no GPU; see the README's GPU install lines, "
+                 "and nvidia-smi on Linux")
 
 
-def import_keras(args):
-    """Import Keras on --backend (else as KERAS_BACKEND or keras.json say), quiet unless --verbose."""
-    if args.backend:
-        os.environ["KERAS_BACKEND"] = args.backend
-    if not args.verbose:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # read only when TensorFlow is imported
-    sys.stderr.flush()
-    stderr, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    if not args.verbose:
-        os.dup2(devnull, 2)  # TensorFlow prints its first C++ log lines before that level applies
-    try:
-        import keras
-        backend = keras.backend.backend()
-    except ModuleNotFoundError as error:
-        name = (error.name or "keras").split(".")[0]
-        extra = f"-{name}" if name in ("jax", "torch") else ""
-        sys.exit(f"error: {name!r} is not installed (Keras needs it): pip install -r requirements{extra}.txt")
-    except ValueError as error:  # "Unable to import backend : theano"
-        sys.exit(f"error: unknown Keras backend {str(error).split(': ')[-1]!r}: use one of {', '.join(BACKENDS)}")
-    finally:
-        os.dup2(stderr, 2)
-        os.close(stderr)
-        os.close(devnull)
-    print(f"Keras backend: {backend}\n")
-    return backend
+def cpu(name="/device:CPU:0"):
+    """The CPU's block; its memory_limit is the machine's RAM (the post's 268435456 was a placeholder)."""
+    return {"name": name, "device_type": "CPU", "memory_limit": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")}
 
 
-def ram_bytes():
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return None
+def gpu(index, memory, description):
+    return {"name": f"/device:GPU:{index}", "device_type": "GPU", "memory_limit": memory,
+            "physical_device_desc": f"device: {index}, {description}"}
 
 
 def tensorflow_devices():
     import tensorflow as tf
 
-    devices = []
-    for kind in ("CPU", "GPU"):
-        for index, device in enumerate(tf.config.list_physical_devices(kind)):
-            block = {"name": f"/device:{kind}:{index}", "device_type": kind}
-            if kind == "CPU":
-                block["memory_limit"] = ram_bytes()
-            else:
-                details = tf.config.experimental.get_device_details(device)
-                capability = ".".join(map(str, details.get("compute_capability", ("?",))))
-                block["physical_device_desc"] = (
-                    f"device: {index}, name: {details.get('device_name', 'unknown')}, "
-                    f"compute capability: {capability}")
-            devices.append(block)
-    about = {"TensorFlow version": tf.__version__,
-             "Built with CUDA": tf.test.is_built_with_cuda()}
-    return devices, about
+    gpus = []
+    for index, device in enumerate(tf.config.list_physical_devices("GPU")):  # NVIDIA, or Metal (tensorflow-metal)
+        details = tf.config.experimental.get_device_details(device)
+        capability = ".".join(map(str, details.get("compute_capability", ()))) or "none (not CUDA)"
+        gpus.append(gpu(index, None, f"name: {details.get('device_name', 'unknown')}, compute capability: {capability}"))
+    return [cpu()] + gpus, f"TensorFlow version: {tf.__version__} (built with CUDA: {tf.test.is_built_with_cuda()})"
 
 
 def jax_devices():
     import jax
 
-    devices = [{"name": f"/device:CPU:{d.id}", "device_type": "CPU", "memory_limit": ram_bytes()}
-               for d in jax.devices("cpu")]
-    try:
-        accelerators = jax.devices("gpu")
-    except RuntimeError:  # no GPU platform in this jaxlib
-        accelerators = []
-    for index, device in enumerate(accelerators):
-        stats = device.memory_stats() or {}
-        capability = getattr(device, "compute_capability", "?")
-        devices.append({"name": f"/device:GPU:{index}", "device_type": "GPU",
-                        "memory_limit": stats.get("bytes_limit"),
-                        "physical_device_desc": f"device: {index}, name: {device.device_kind}, "
-                                                f"compute capability: {capability}"})
-    about = {"JAX version": jax.__version__,
-             "Built with CUDA": any(d.platform == "gpu" for d in accelerators)}
-    return devices, about
+    gpus = [gpu(index, (device.memory_stats() or {}).get("bytes_limit"),  # CUDA, or Metal (jax-metal)
+                f"name: {device.device_kind}, platform: {device.platform}")
+            for index, device in enumerate(d for d in jax.devices() if d.platform != "cpu")]
+    return [cpu(f"/device:CPU:{d.id}") for d in jax.devices("cpu")] + gpus, f"JAX version: {jax.__version__}"
 
 
 def torch_devices():
     import torch
 
-    devices = [{"name": "/device:CPU:0", "device_type": "CPU", "memory_limit": ram_bytes()}]
-    for index in range(torch.cuda.device_count() if torch.cuda.is_available() else 0):
-        props = torch.cuda.get_device_properties(index)
-        devices.append({"name": f"/device:GPU:{index}", "device_type": "GPU",
-                        "memory_limit": props.total_memory,
-                        "physical_device_desc": f"device: {index}, name: {props.name}, "
-                                                f"compute capability: {props.major}.{props.minor}"})
-    about = {"PyTorch version": torch.__version__,
-             "Built with CUDA": torch.version.cuda is not None}
-    return devices, about
+    gpus = [gpu(index, torch.cuda.get_device_properties(index).total_memory,
+                f"name: {torch.cuda.get_device_name(index)}, compute capability: "
+                f"{'.'.join(map(str, torch.cuda.get_device_capability(index)))}")
+            for index in range(torch.cuda.device_count() if torch.cuda.is_available() else 0)]
+    if not gpus and torch.backends.mps.is_available():  # Apple silicon
+        gpus = [gpu(0, torch.mps.recommended_max_memory(), "name: Apple GPU (MPS)")]
+    return [cpu()] + gpus, f"PyTorch version: {torch.__version__} (built with CUDA: {torch.version.cuda is not None})"
 
 
-def print_block(device):
-    # The post's format: one `key: value` line each, strings quoted, a blank line after.
-    for key, value in device.items():
-        if value is None:
-            continue
-        print(f'{key}: "{value}"' if isinstance(value, str) else f"{key}: {value}")
-    print()
-
-
-def run_with_clean_exits(main):
-    """Run main(): Ctrl-C, a closed pipe or a full disk end in one line and the shell's exit code.
-
-    Python raises KeyboardInterrupt in whatever code is running, and a library can swallow it (in a
-    gc callback: JAX has one) or turn it into another error (TensorFlow tracing a function). So Ctrl-C
-    is remembered, never shows a traceback, and is pressed again each second until main() is left.
-    """
-    pressed = threading.Event()
-
-    def on_ctrl_c(signum, frame):
-        if not pressed.is_set():
-            pressed.set()
-            threading.Thread(target=press_again, daemon=True).start()
-        raise KeyboardInterrupt
-
-    def press_again():
-        while True:
-            time.sleep(1)
-            os.kill(os.getpid(), signal.SIGINT)
-
-    def unless_ctrl_c(unraisable, report=sys.unraisablehook):  # "Exception ignored in ...": not for Ctrl-C
-        if not issubclass(unraisable.exc_type, KeyboardInterrupt):
-            report(unraisable)
-
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not if started with it ignored (nohup)
-        signal.signal(signal.SIGINT, on_ctrl_c)
-        sys.unraisablehook = unless_ctrl_c
+def import_keras(backend):
+    """Keras on this backend (else KERAS_BACKEND's, else keras.json's), or one line saying why not."""
+    if backend:
+        os.environ["KERAS_BACKEND"] = backend
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow reads it once, at import
+    setting = f"KERAS_BACKEND={os.environ['KERAS_BACKEND']}" if os.environ.get("KERAS_BACKEND") else KERAS_JSON
     try:
-        main()
-        error = None
-    except BaseException as caught:
-        error = caught
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # main() is left: Ctrl-C has done its work
-    if pressed.is_set() or isinstance(error, KeyboardInterrupt):
+        if setting == "KERAS_BACKEND=numpy":
+            raise ValueError("Keras's numpy backend cannot train")
+        import keras
+    except ModuleNotFoundError as error:
+        name = (error.name or "keras").split(".")[0]
+        sys.exit(f"error: {name} is not installed (Keras needs it): pip install -r requirements"
+                 f"{'-' + name if name in ('jax', 'torch') else ''}.txt")
+    except (ValueError, AttributeError) as error:  # Keras's checks of its settings
+        reason = error if isinstance(error, ValueError) else "it must hold a JSON object"
+        sys.exit(f"error: Keras refuses {setting}: {reason} (backends that train: tensorflow, jax, torch)")
+    print(f"Keras backend: {keras.backend.backend()}\n")
+    return keras
+
+
+def on_ctrl_c(signum, frame):
+    """Ctrl-C: one line and the shell's code for it, at once, whatever a library would make of a
+    KeyboardInterrupt (some swallow it, or turn it into another error)."""
+    try:
+        sys.stdout.flush()
+    finally:
         print("interrupted", file=sys.stderr)
-        sys.exit(130)
-    if isinstance(error, BrokenPipeError):  # e.g. `python main.py | head -1`: stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(1)
-    if isinstance(error, OSError):  # e.g. a full disk
-        sys.exit(f"error: {error.filename or 'output'}: {error.strerror or error}")
-    if error is not None:
-        raise error
+        os._exit(130)
 
 
 if __name__ == "__main__":
-    run_with_clean_exits(main)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not where it is ignored
+        signal.signal(signal.SIGINT, on_ctrl_c)
+    try:
+        sys.stdout.reconfigure(errors="backslashreplace")  # any file name prints, whatever the terminal takes
+        main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # `python main.py | head`: stop quietly, as Python's docs advise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except OSError as error:  # a full disk, say
+        sys.exit(f"error: {error}")

@@ -1,220 +1,149 @@
 """MNIST with Matplotlib: load the training digits and draw one of them.
 
-Loads MNIST with keras.datasets as the post does (or from --data, a local .npz in
-the layout of Keras's mnist.npz), prints the shape of the training data and draws
-train_images[4] with the binary colormap. The figure is saved to digit.png beside
-this script (or --out), and shown when there is a display.
+Loads MNIST with keras.datasets as the post does (or from --data, a local mnist.npz),
+prints the shape of the training data and draws train_images[4] with the binary
+colormap, to digit.png beside this script (or --out), and in a window where there is one.
 
     cd mnist_plt && python main.py [--index 4] [--data mnist.npz] [--out digit.png]
 """
 import argparse
 import contextlib
+import hashlib
 import os
 import signal
 import sys
-import threading
-import time
 from pathlib import Path
 
+import numpy as np
+
 HERE = Path(__file__).resolve().parent
-BACKENDS = ("tensorflow", "jax", "torch")
-FIGURE_TYPES = (".png", ".jpg", ".jpeg", ".pdf", ".svg")
+KERAS_JSON = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"), "keras.json")
+KERAS_MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"  # keras.datasets.mnist's
+FIGURE_TYPES = (".png", ".pdf", ".svg", ".jpg")
 
 
 def main():
-    args = parse_args()
-    import_keras(args)  # beyond the post: --backend, and no C++ log noise
-
+    args = parse_args()  # reads --data too: a bad file is one line before Keras loads
+    import_keras(args.backend)  # beyond the post: --backend, quietly
     from keras.datasets import mnist
     import matplotlib.pyplot as plt
 
-    with offline_hint():  # beyond the post: --data, for a reader without the download
-        (train_images, train_labels), (test_images, test_labels) = mnist.load_data() if not args.data else load_npz(args.data)
+    with download_checks(args.data):  # beyond the post: --data, offline; Keras's cache kept safe
+        (train_images, train_labels), (test_images, test_labels) = mnist.load_data() if not args.data else args.data
 
     print("training data = dims: {}, shape: {}, dtype: {}".format(
         train_images.ndim, train_images.shape, train_images.dtype))
 
-    check_index(args.index, train_images)  # beyond the post: --index picks another digit
+    if args.index >= len(train_images):  # beyond the post: --index picks another digit
+        sys.exit(f"error: --index {args.index}: the training data has {len(train_images)} digits")
     digit = train_images[args.index]
 
     plt.imshow(digit, cmap=plt.cm.binary)
     plt.title(f"train_images[{args.index}]: label {train_labels[args.index]}")  # beyond the post
-    save_figure(plt.gcf(), args.out)  # beyond the post: headless, plt.show() shows nothing
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    plt.savefig(args.out, dpi=100)  # beyond the post: a file, for a machine with no display
     print(f"digit saved to {args.out}")
-    plt.show()
+    if plt.get_backend().lower() != "agg":  # a window only where a display works
+        plt.show()
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.error = lambda message: parser.exit(2, f"{parser.prog}: error: {message} (see --help)\n")
-    parser.add_argument("--index", type=int_in(0, 10**9), default=4,
-                        help="which training digit to draw (default: 4, the post's)")
-    parser.add_argument("--data", type=npz_file, help="a local mnist.npz instead of Keras's download")
-    parser.add_argument("--out", type=figure_path, default=HERE / "digit.png",
-                        help=f"where to save the figure, {'/'.join(FIGURE_TYPES)} (default: %(default)s)")
-    parser.add_argument("--backend", choices=BACKENDS,
-                        help="Keras backend (default: KERAS_BACKEND, else ~/.keras/keras.json, else tensorflow)")
-    return parser.parse_args()
+    parser.add_argument("--index", type=int, default=4, help="which training digit to draw (default: 4, the post's)")
+    parser.add_argument("--data", type=mnist_npz, metavar="PATH", help="a local mnist.npz instead of Keras's download")
+    parser.add_argument("--out", type=figure_file, default=str(HERE / "digit.png"),
+                        help="where to save the figure (default: %(default)s)")
+    parser.add_argument("--backend", choices=["tensorflow", "jax", "torch"],
+                        help="Keras backend (default: KERAS_BACKEND, else keras.json's)")
+    args = parser.parse_args()
+    if args.index < 0:
+        parser.error("argument --index: must be 0 or more")
+    return args
 
 
-def int_in(low, high):
-    """An argparse type: a whole number from low to high, or one line saying why not."""
-    def parse(text):
-        value = int(text)
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be {low} to {high:,}, got {value:,}")
-        return value
-    parse.__name__ = "whole number"  # argparse's word for a value int() refuses
-    return parse
-
-
-def npz_file(text):
-    """--data: an existing .npz file (a zip archive), checked before any heavy import."""
-    path = Path(text)
-    try:
-        with open(path, "rb") as file:
-            is_zip = file.read(4) == b"PK\x03\x04"
-    except OSError as error:
-        raise argparse.ArgumentTypeError(f"{text}: {error.strerror}")
-    if not is_zip:
-        raise argparse.ArgumentTypeError(f"{text}: not a readable .npz file (an .npz is a zip archive)")
-    return path
-
-
-def figure_path(text):
-    """An output figure: a file type Matplotlib writes, in a folder that exists or can be made."""
+def figure_file(text):
+    """An output figure: a .png (or .pdf, .svg, .jpg) in a folder that exists or can be made."""
     path = Path(text).resolve()
-    if path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text} is a folder: name a file")
-    if path.suffix.lower() not in FIGURE_TYPES:
-        raise argparse.ArgumentTypeError(f"{text}: must end in one of {', '.join(FIGURE_TYPES)}")
     folder = next(p for p in path.parents if p.exists())
+    if path.suffix.lower() not in FIGURE_TYPES or path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: name a {'/'.join(FIGURE_TYPES)} file")
     if not folder.is_dir() or not os.access(folder, os.W_OK):
         raise argparse.ArgumentTypeError(f"{text}: cannot write in {folder}")
     return path
 
 
-def import_keras(args):
-    """Import Keras on --backend (else as KERAS_BACKEND or keras.json say), quietly."""
-    if args.backend:
-        os.environ["KERAS_BACKEND"] = args.backend
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # read only when TensorFlow is imported
-    sys.stderr.flush()
-    stderr, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)  # TensorFlow prints its first C++ log lines before that level applies
+def mnist_npz(path):
+    """--data: ((x_train, y_train), (x_test, y_test)) from an .npz laid out as Keras's mnist.npz:
+    uint8 digits of 28x28 pixels, labels 0 to 9. Raises ArgumentTypeError saying what is wrong."""
     try:
-        import keras
-    except ModuleNotFoundError as error:
-        name = (error.name or "keras").split(".")[0]
-        extra = f"-{name}" if name in ("jax", "torch") else ""
-        sys.exit(f"error: {name!r} is not installed (Keras needs it): pip install -r requirements{extra}.txt")
-    except ValueError as error:  # "Unable to import backend : theano"
-        sys.exit(f"error: unknown Keras backend {str(error).split(': ')[-1]!r}: use one of {', '.join(BACKENDS)}")
-    finally:
-        os.dup2(stderr, 2)
-        os.close(stderr)
-        os.close(devnull)
-    print(f"Keras backend: {keras.backend.backend()}")
-
-
-@contextlib.contextmanager
-def offline_hint():
-    """Keras's failed download (a bare Exception) as one line that says what to do."""
-    try:
-        yield
-    except Exception as error:
-        if "URL fetch failure" not in str(error):
-            raise
-        sys.exit(f"error: cannot download MNIST ({str(error).splitlines()[0]}); offline, pass --data PATH "
-                 "to a local mnist.npz, or set KERAS_HOME to a folder whose datasets/ holds Keras's mnist.npz")
-
-
-def load_npz(path):
-    """--data: MNIST from an .npz in the layout of Keras's mnist.npz, as mnist.load_data() returns it."""
-    import numpy as np
-
-    keys = ("x_train", "y_train", "x_test", "y_test")
-    try:
-        with np.load(path, allow_pickle=False) as data:  # no pickle: a hostile file cannot run code
-            missing = [key for key in keys if key not in data.files]
-            if missing:
-                sys.exit(f"error: --data {path}: missing {', '.join(missing)} (an mnist.npz holds {', '.join(keys)})")
-            x_train, y_train, x_test, y_test = (data[key] for key in keys)
-    except (OSError, ValueError) as error:
-        sys.exit(f"error: --data {path}: not a readable .npz file ({type(error).__name__})")
-    if not all(isinstance(array, np.ndarray) for array in (x_train, y_train, x_test, y_test)):
-        sys.exit(f"error: --data {path}: not a readable .npz file (an entry is not a NumPy array)")
-    for split, images, labels in (("train", x_train, y_train), ("test", x_test, y_test)):
-        if images.ndim != 3 or images.shape[1:] != (28, 28) or len(images) == 0:
-            sys.exit(f"error: --data {path}: x_{split} has shape {images.shape}, expected (N, 28, 28)")
-        if images.dtype != np.uint8:
-            sys.exit(f"error: --data {path}: x_{split} has dtype {images.dtype}, expected uint8")
-        if labels.shape != (len(images),) or labels.dtype.kind not in "iu" or not np.isin(labels, range(10)).all():
-            sys.exit(f"error: --data {path}: y_{split} has shape {labels.shape}, "
-                     f"expected ({len(images)},) integer labels 0-9")
+        with np.load(path, allow_pickle=False) as data:  # no pickle: a hostile file runs no code
+            x_train, y_train, x_test, y_test = (data[key] for key in ("x_train", "y_train", "x_test", "y_test"))
+    except Exception as error:  # missing, not a zip, cut short, a key missing
+        raise argparse.ArgumentTypeError(f"{path}: not a readable mnist.npz ({getattr(error, 'strerror', None) or error})")
+    for x, y, split in ((x_train, y_train, "train"), (x_test, y_test, "test")):
+        if x.dtype != np.uint8 or x.shape[1:] != (28, 28) or y.shape != x.shape[:1] or not np.isin(y, range(10)).all():
+            raise argparse.ArgumentTypeError(f"{path}: x_{split} is {x.dtype} {x.shape} and y_{split} {y.dtype} "
+                                             f"{y.shape}; expected uint8 (N, 28, 28) and N labels 0-9")
     return (x_train, y_train), (x_test, y_test)
 
 
-def check_index(index, train_images):
-    if index >= len(train_images):
-        sys.exit(f"error: --index {index}: the training data has only {len(train_images)} digits")
-
-
-def save_figure(fig, path):
-    """Replace path whole or not at all: write a temporary file beside it, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+@contextlib.contextmanager
+def download_checks(data):
+    """Around mnist.load_data(). Keras deletes a cached mnist.npz that is not byte for byte its own
+    when it cannot download it again: such a file is refused first. A failed download is one line."""
+    cached = KERAS_JSON.parent / "datasets" / "mnist.npz"
+    if not data and cached.is_file() and hashlib.sha256(cached.read_bytes()).hexdigest() != KERAS_MNIST_SHA256:
+        sys.exit(f"error: {cached} is not Keras's own download, which Keras would replace (deleting it if "
+                 f"offline): use it with --data {cached}, or move it away")
     try:
-        fig.savefig(tmp, format=path.suffix[1:], dpi=100)
-        os.replace(tmp, path)
+        yield
+    except Exception as error:  # Keras raises a bare Exception when the download fails
+        if "URL fetch failure" not in str(error):
+            raise
+        sys.exit(f"error: cannot download MNIST ({str(error).splitlines()[0]}); offline, pass --data PATH, "
+                 "a local mnist.npz")
+
+
+def import_keras(backend):
+    """Keras on this backend (else KERAS_BACKEND's, else keras.json's), or one line saying why not."""
+    if backend:
+        os.environ["KERAS_BACKEND"] = backend
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow reads it once, at import
+    setting = f"KERAS_BACKEND={os.environ['KERAS_BACKEND']}" if os.environ.get("KERAS_BACKEND") else KERAS_JSON
+    try:
+        if setting == "KERAS_BACKEND=numpy":
+            raise ValueError("Keras's numpy backend cannot train")
+        import keras
+    except ModuleNotFoundError as error:
+        name = (error.name or "keras").split(".")[0]
+        sys.exit(f"error: {name} is not installed (Keras needs it): pip install -r requirements"
+                 f"{'-' + name if name in ('jax', 'torch') else ''}.txt")
+    except (ValueError, AttributeError) as error:  # Keras's checks of its settings
+        reason = error if isinstance(error, ValueError) else "it must hold a JSON object"
+        sys.exit(f"error: Keras refuses {setting}: {reason} (backends that train: tensorflow, jax, torch)")
+    print(f"Keras backend: {keras.backend.backend()}")
+    return keras
+
+
+def on_ctrl_c(signum, frame):
+    """Ctrl-C: one line and the shell's code for it, at once, whatever a library would make of a
+    KeyboardInterrupt (some swallow it, or turn it into another error)."""
+    try:
+        sys.stdout.flush()
     finally:
-        tmp.unlink(missing_ok=True)
-
-
-def run_with_clean_exits(main):
-    """Run main(): Ctrl-C, a closed pipe or a full disk end in one line and the shell's exit code.
-
-    Python raises KeyboardInterrupt in whatever code is running, and a library can swallow it (in a
-    gc callback: JAX has one) or turn it into another error (TensorFlow tracing a function). So Ctrl-C
-    is remembered, never shows a traceback, and is pressed again each second until main() is left.
-    """
-    pressed = threading.Event()
-
-    def on_ctrl_c(signum, frame):
-        if not pressed.is_set():
-            pressed.set()
-            threading.Thread(target=press_again, daemon=True).start()
-        raise KeyboardInterrupt
-
-    def press_again():
-        while True:
-            time.sleep(1)
-            os.kill(os.getpid(), signal.SIGINT)
-
-    def unless_ctrl_c(unraisable, report=sys.unraisablehook):  # "Exception ignored in ...": not for Ctrl-C
-        if not issubclass(unraisable.exc_type, KeyboardInterrupt):
-            report(unraisable)
-
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not if started with it ignored (nohup)
-        signal.signal(signal.SIGINT, on_ctrl_c)
-        sys.unraisablehook = unless_ctrl_c
-    try:
-        main()
-        error = None
-    except BaseException as caught:
-        error = caught
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # main() is left: Ctrl-C has done its work
-    if pressed.is_set() or isinstance(error, KeyboardInterrupt):
         print("interrupted", file=sys.stderr)
-        sys.exit(130)
-    if isinstance(error, BrokenPipeError):  # e.g. `python main.py | head -1`: stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(1)
-    if isinstance(error, OSError):  # e.g. a full disk
-        sys.exit(f"error: {error.filename or 'output'}: {error.strerror or error}")
-    if error is not None:
-        raise error
+        os._exit(130)
 
 
 if __name__ == "__main__":
-    run_with_clean_exits(main)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not where it is ignored
+        signal.signal(signal.SIGINT, on_ctrl_c)
+    try:
+        sys.stdout.reconfigure(errors="backslashreplace")  # any file name prints, whatever the terminal takes
+        main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # `python main.py | head`: stop quietly, as Python's docs advise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except OSError as error:  # a full disk, say
+        sys.exit(f"error: {error}")

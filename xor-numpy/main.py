@@ -1,8 +1,7 @@
-"""XOR with NumPy: the post's two-layer network, in plain NumPy.
+"""XOR with NumPy: the post's two-layer network, from "A Neural Network in 11 lines of Python".
 
-From "A Neural Network in 11 lines of Python (Part 1)": three inputs (the two XOR
-bits and a bias column of ones), four sigmoid hidden units, one sigmoid output,
-full-batch backpropagation for 60,000 iterations. Seed 1 gives the source's numbers.
+Three inputs (the two bits and a bias column of ones), four sigmoid hidden units, one
+sigmoid output, 60,000 full-batch updates. Seed 1 gives the source post's numbers.
 
     cd xor-numpy && python main.py [--seed 1]
 """
@@ -14,7 +13,11 @@ import numpy as np
 
 
 def main():
-    args = parse_args()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=1, help="seed of the initial weights (default: 1)")
+    args = parser.parse_args()
+    if not 0 <= args.seed < 2**32:
+        parser.error(f"argument --seed: must be 0 to {2**32 - 1}")
     np.random.seed(args.seed)  # beyond the post: the same numbers on every run
 
     X = np.array([ [0,0,1],[0,1,1],[1,0,1],[1,1,1] ])
@@ -35,33 +38,13 @@ def main():
     print(l2)
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.error = lambda message: parser.exit(2, f"{parser.prog}: error: {message} (see --help)\n")
-    parser.add_argument("--seed", type=int_in(0, 2**32 - 1), default=1,
-                        help="seed of the random initial weights (default: 1)")
-    return parser.parse_args()
-
-
-def int_in(low, high):
-    """An argparse type: a whole number from low to high, or one line saying why not."""
-    def parse(text):
-        value = int(text)
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be {low} to {high:,}, got {value:,}")
-        return value
-    parse.__name__ = "whole number"  # argparse's word for a value int() refuses
-    return parse
-
-
 if __name__ == "__main__":
     try:
         main()
-    except KeyboardInterrupt:  # Ctrl-C: one line, and the shell's exit code for it
+        sys.stdout.flush()
+    except KeyboardInterrupt:  # Ctrl-C: one line, and the shell's code for it
         print("interrupted", file=sys.stderr)
         sys.exit(130)
-    except BrokenPipeError:  # e.g. `python main.py | head -1`: stop quietly
+    except BrokenPipeError:  # `python main.py | head -3`: stop quietly, as Python's docs advise
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
-    except OSError as error:  # e.g. a full disk
-        sys.exit(f"error: {error.filename or 'output'}: {error.strerror or error}")
