@@ -1,30 +1,64 @@
+import json
 import re
 
-from conftest import assert_one_line_error, assert_ok, run_example
+import pytest
+
+from conftest import (MNIST, apple_gpu, assert_help_is_instant, assert_ok, assert_one_line_error,
+                      assert_quiet_when_cut_short, assert_refused_at_once, installed, interrupt, run_example)
 
 
-def test_lists_cpu_in_the_posts_block_format(backend):
-    result = assert_ok(run_example("gpu-test", backend=backend))
-    out = result.stdout
-    assert f"Keras backend: {backend}" in out
-    # the post's block for the CPU, with a real memory figure
-    assert re.search(r'^name: "/device:CPU:0"\ndevice_type: "CPU"\nmemory_limit: [1-9]\d+$', out, re.M), out
-    assert re.search(r"^(TensorFlow|JAX|PyTorch) version: \d", out, re.M), out
-    assert re.search(r"^Built with CUDA: (True|False)$", out, re.M), out
-    assert re.search(r"^Keras will train on: (CPU|GPU)", out, re.M), out
+def test_lists_the_cpu_in_the_posts_block_format(run_once, backend):
+    result = assert_ok(run_once("gpu-test", backend=backend))
+    assert re.fullmatch(
+        rf'Keras backend: {backend}\n\nname: "/device:CPU:0"\ndevice_type: "CPU"\nmemory_limit: [1-9]\d+\n\n'
+        r'(TensorFlow|JAX|PyTorch) version: \d.*\nKeras will train on: CPU \(no GPU visible\)\n', result.stdout)
+    result = run_example("gpu-test", "--require-gpu", backend=backend)
+    assert_one_line_error(result, "--require-gpu", f"{backend} sees no GPU", code=1)
 
 
-def test_quiet_by_default_and_verbose_on_request():
-    quiet = assert_ok(run_example("gpu-test"))
-    assert quiet.stderr.strip() == "", quiet.stderr
-    verbose = assert_ok(run_example("gpu-test", "--verbose"))
-    assert verbose.stdout == quiet.stdout
+def test_lists_an_apple_gpu_on_a_mac(backend, tmp_path):
+    result = assert_ok(run_example("gpu-test", "--require-gpu", backend=backend, env=apple_gpu(tmp_path)))
+    description = {"tensorflow": "name: METAL, compute capability: none (not CUDA)",
+                   "torch": "name: Apple GPU (MPS)", "jax": "name: Apple M2, platform: METAL"}[backend]
+    assert re.search(rf'^name: "/device:GPU:0"\ndevice_type: "GPU"\n(memory_limit: 22906503168\n)?'
+                     rf'physical_device_desc: "device: 0, {re.escape(description)}"\n\n', result.stdout, re.M), result.stdout
+    assert "Keras will train on: GPU (/device:GPU:0)" in result.stdout
 
 
-def test_require_gpu():
-    result = run_example("gpu-test", "--require-gpu")
-    if "Keras will train on: GPU" in result.stdout:
-        assert_ok(result)
+def test_mnist_says_it_trains_on_the_apple_gpu_in_float32(tmp_path):
+    code, stdout, stderr = interrupt("mnist", ["--smoke", "--data", MNIST, "--out-dir", tmp_path / "o"],
+                                     after="Training on:", env={**apple_gpu(tmp_path), "KERAS_BACKEND": "tensorflow"})
+    assert "Training on: GPU (METAL); precision: float32" in stdout.splitlines()
+
+
+def test_keras_json_backend_is_respected_and_backend_wins(tmp_path):
+    if not installed("torch"):
+        pytest.skip("Keras backend torch is not installed")
+    (tmp_path / "keras.json").write_text('{"backend": "torch"}')
+    env = {"KERAS_HOME": str(tmp_path)}
+    assert assert_ok(run_example("gpu-test", env=env)).stdout.startswith("Keras backend: torch\n")
+    assert assert_ok(run_example("gpu-test", "--backend", "tensorflow", env=env)).stdout.startswith(
+        "Keras backend: tensorflow\n")
+
+
+@pytest.mark.parametrize("setting, fragments", [
+    ({"KERAS_BACKEND": "theano"}, ["KERAS_BACKEND=theano", "tensorflow, jax, torch"]),
+    ({"KERAS_BACKEND": "numpy"}, ["KERAS_BACKEND=numpy", "cannot train"]),
+    ({"floatx": "bfloat16"}, ["keras.json", "floatx=bfloat16"]),
+    ([], ["keras.json", "JSON object"]),
+])
+def test_settings_keras_refuses_are_one_line(setting, fragments, tmp_path):
+    env = {"KERAS_HOME": str(tmp_path)}
+    if isinstance(setting, dict) and "KERAS_BACKEND" in setting:
+        env.update(setting)
     else:
-        assert result.returncode == 1
-        assert_one_line_error(result, "no GPU is visible", "tensorflow[and-cuda]")
+        (tmp_path / "keras.json").write_text(json.dumps(setting))
+    assert_one_line_error(run_example("gpu-test", env=env), "Keras refuses", *fragments, code=1)
+
+
+def test_help_bad_flags_verbose_and_a_closed_pipe(run_once):
+    assert "--require-gpu" in assert_help_is_instant("gpu-test")
+    assert_refused_at_once("gpu-test", "--backend", "theano", fragment="--backend")
+    verbose = run_example("gpu-test", "--verbose")
+    assert verbose.returncode == 0 and verbose.stdout == run_once("gpu-test", backend="tensorflow").stdout
+    assert_quiet_when_cut_short("gpu-test")

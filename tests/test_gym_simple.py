@@ -1,11 +1,13 @@
-import importlib.util
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
-from conftest import assert_ok, assert_one_line_error, run_example
+from conftest import (assert_help_is_instant, assert_ok, assert_one_line_error, assert_refused_at_once, hide_modules,
+                      installed, interrupt, run_example)
 
 
 def episode_lengths(stdout):
@@ -17,36 +19,53 @@ def gif_frames(path):
         return [np.asarray(frame.convert("RGB")) for frame in ImageSequence.Iterator(gif)]
 
 
-def test_catalog_spaces_episodes_and_animation(tmp_path):
-    gif = tmp_path / "cartpole.gif"
-    result = assert_ok(run_example("gym-simple", "--episodes", 5, "--seed", 3, "--out", gif))
-    out = result.stdout
-    catalog = re.search(r"^Environments: (.*)$", out, re.M)
-    names = catalog.group(1).split(", ")
-    assert "CartPole-v0" in names and "MountainCar-v0" in names and len(names) == len(set(names)) > 10
-    assert "Action space: Discrete(2)" in out.splitlines()
-    assert "Observation space: Box(4,)" in out.splitlines()
-    assert re.search(r"^Observation bounds: low \[-4\.8 .*\], high \[4\.8 .*\]$", out, re.M)
-    lengths = episode_lengths(out)
-    assert len(lengths) == 5 and all(8 <= n <= 200 for n in lengths)
-    assert f"saved to {gif}" in out
-    frames = gif_frames(gif)
-    # the first episode, frame by frame (the GIF writer merges frames that look the same)
-    assert lengths[0] // 2 < len(frames) <= lengths[0] + 1
-    assert frames[0].shape[:2] == (200, 300)
-    assert any(np.abs(frames[0].astype(int) - f).sum() > 1000 for f in frames[1:])
-    # headless with no SDL or Matplotlib hint, as a reader's server: not a word on stderr
-    assert result.stderr.strip() == ""
-    assert not list(tmp_path.glob(".tmp-*"))
+def test_catalog_spaces_episodes_and_animation(run_once, out):
+    gif = out("gym-simple") / "cartpole.gif"
+    result = assert_ok(run_once("gym-simple", "--out", gif))  # headless, and not a word on stderr
+    lines = result.stdout.splitlines()
+    names = re.fullmatch(r"Environments: (.*?); (Atari .*)", lines[0])
+    assert "CartPole-v0" in names.group(1).split(", ") and "MountainCar-v0" in names.group(1).split(", ")
+    assert ("pip install ale-py" in names.group(2)) != installed("ale_py")
+    assert lines[1:3] == ["Action space: Discrete(2)", "Observation space: Box(4,)"]
+    assert re.fullmatch(r"Observation bounds: low \[-4\.8 .*\], high \[4\.8 .*\]", lines[3])
+    lengths = episode_lengths(result.stdout)
+    assert len(lengths) == 20 and all(8 <= n <= 200 for n in lengths)
+    assert lines[-1] == f"animation ({lengths[0] + 1} frames) saved to {gif}"
+    frames = gif_frames(gif)  # the first episode, frame by frame (Pillow merges frames that look alike)
+    assert lengths[0] // 2 < len(frames) <= lengths[0] + 1 and frames[0].shape[:2] == (200, 300)
+    assert any(np.abs(frames[0].astype(int) - frame).sum() > 1000 for frame in frames[1:])
 
 
-def test_same_seed_same_episodes():
-    first = episode_lengths(assert_ok(run_example("gym-simple", "--no-render", "--seed", 11)).stdout)
-    again = episode_lengths(assert_ok(run_example("gym-simple", "--no-render", "--seed", 11)).stdout)
-    other = episode_lengths(assert_ok(run_example("gym-simple", "--no-render", "--seed", 12)).stdout)
-    assert len(first) == 20
-    assert first == again
-    assert first != other
+def test_same_seed_same_episodes(tmp_path):
+    first, again, other = (episode_lengths(assert_ok(run_example("gym-simple", "--no-render", "--seed", seed)).stdout)
+                           for seed in (11, 11, 12))
+    assert first == again != other
+
+
+def test_the_posts_mspacman_plays_and_is_saved(tmp_path):
+    if not installed("ale_py"):
+        pytest.skip("ale-py is not installed (pip install ale-py)")
+    gif = tmp_path / "pacman.gif"
+    result = assert_ok(run_example("gym-simple", "--env", "MsPacman-v0", "--episodes", 2, "--out", gif))
+    lines = result.stdout.splitlines()  # and no banner, no deprecation line on stderr
+    assert re.fullmatch(r"Environments: .*; Atari \(ale-py\): \d+ more, e\.g\. MsPacman-v0, ALE/Pong-v5", lines[0])
+    assert lines[1:3] == ["Action space: Discrete(9)", "Observation space: Box(210, 160, 3)"]
+    lengths = episode_lengths(result.stdout)
+    assert len(lengths) == 2 and f"animation ({lengths[0] + 1} frames) saved to {gif}" == lines[-1]
+    assert gif_frames(gif)[0].shape[:2] == (210, 160)
+    result = run_example("gym-simple", "--env", "MsPacman-v0", "--agent", "keras", "--no-render")
+    assert_one_line_error(result, "needs discrete actions and a flat observation", "Box(210, 160, 3)")
+
+
+def test_atari_without_ale_py_names_its_install_command(tmp_path):
+    result = run_example("gym-simple", "--env", "MsPacman-v0", "--no-render", env=hide_modules(tmp_path, "ale_py"))
+    assert_one_line_error(result, "no such environment", "pip install ale-py")
+
+
+def test_a_display_that_is_set_but_dead_gives_the_gif(tmp_path):
+    result = assert_ok(run_example("gym-simple", "--smoke", "--out", tmp_path / "c.gif", env={"DISPLAY": "127.0.0.1:97"}))
+    assert re.search(r"^No window \(.+\): the first episode goes to the GIF$", result.stdout, re.M)
+    assert len(gif_frames(tmp_path / "c.gif")) > 1
 
 
 def test_no_render_writes_nothing(tmp_path):
@@ -54,47 +73,60 @@ def test_no_render_writes_nothing(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_unknown_env_names_close_matches():
-    result = run_example("gym-simple", "--env", "CartPol-v0", "--no-render")
-    assert_one_line_error(result, "no such environment", "CartPole-v0")
-
-
-def test_missing_pygame_names_the_install_command(tmp_path):
-    # Hide pygame from the script, as on a machine where it was never installed.
-    (tmp_path / "sitecustomize.py").write_text("import sys\nsys.modules['pygame'] = None\n")
-    result = run_example("gym-simple", "--smoke", "--out", tmp_path / "x.gif",
-                         env={"PYTHONPATH": str(tmp_path)})
-    assert_one_line_error(result, "pygame", 'pip install "gymnasium[classic-control]"')
-
-
-def test_agent_training_improves_the_reward(backend, tmp_path):
+def test_agent_learns_saves_its_policy_and_plays(backend, tmp_path):
     gif = tmp_path / "agent.gif"
-    result = assert_ok(run_example("gym-simple", "--agent", "keras", "--smoke", "--seed", 0,
-                                   "--out", gif, backend=backend))
+    result = assert_ok(run_example("gym-simple", "--agent", "keras", "--smoke", "--out", gif, backend=backend))
     out = result.stdout
     assert f"Keras backend: {backend}" in out
     means = [float(m) for m in re.findall(r"^iteration +\d+: mean reward +([\d.]+),", out, re.M)]
-    assert len(means) == 10
-    assert np.mean(means[-3:]) > 1.3 * np.mean(means[:3]), means
-    assert (tmp_path / "policy.keras").stat().st_size > 10_000
-    assert re.search(r"^Trained agent's episode: (\d+) timesteps, reward \1$", out, re.M)
-    assert len(gif_frames(gif)) > 1
+    assert len(means) == 10 and np.mean(means[-3:]) > 1.3 * np.mean(means[:3]), means
+    assert f"policy saved to {tmp_path / 'policy.keras'}" in out and (tmp_path / "policy.keras").stat().st_size > 10_000
+    steps = re.search(r"^Trained agent's episode: (\d+) timesteps, reward \1$", out, re.M)
+    assert steps and len(gif_frames(gif)) > 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["agent.gif", "policy.keras"]
 
 
-def test_agent_needs_discrete_actions():
-    result = run_example("gym-simple", "--env", "Pendulum-v1", "--agent", "keras", "--no-render")
-    assert_one_line_error(result, "needs discrete actions", "Pendulum-v1")
+def test_agent_reports_a_negative_reward_as_a_reward():
+    result = assert_ok(run_example("gym-simple", "--agent", "keras", "--env", "MountainCar-v0", "--smoke",
+                                   "--iterations", 1, "--no-render"))
+    assert re.search(r"^Trained agent's episode: 200 timesteps, reward -200$", result.stdout, re.M), result.stdout
 
 
-@pytest.mark.parametrize("out, fragment", [("cartpole.mp4", "must end in .gif"), (".", "is a folder")])
-def test_bad_out_is_refused_before_any_work(out, fragment, tmp_path):
-    result = run_example("gym-simple", "--out", tmp_path / out, timeout=60)
-    assert_one_line_error(result, "--out", fragment, code=2)
-    assert "Environments" not in result.stdout
+@pytest.mark.parametrize("args, fragment", [
+    (["--env", "CartPol-v0"], "did you mean CartPole-v0"),
+    (["--env", "Pendulum-v1", "--agent", "keras"], "needs discrete actions"),
+])
+def test_wrong_environments_are_one_line_before_any_training(args, fragment):
+    result = run_example("gym-simple", *args, "--no-render")
+    assert_one_line_error(result, fragment)
+    assert "Keras backend" not in result.stdout
 
 
-def test_env_that_needs_a_missing_package_is_one_line():
-    if importlib.util.find_spec("flax"):
-        pytest.skip("flax is installed here, so phys2d/CartPole-v1 can be made")
-    result = run_example("gym-simple", "--env", "phys2d/CartPole-v1", "--no-render")
-    assert_one_line_error(result, "phys2d/CartPole-v1", "not installed", "pip install")
+def test_missing_pygame_names_the_install_command(tmp_path):
+    result = run_example("gym-simple", "--smoke", "--out", tmp_path / "x.gif", env=hide_modules(tmp_path, "pygame"))
+    assert_one_line_error(result, "pygame", 'pip install "gymnasium[classic-control]"')
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--episodes", "0"], "--episodes"), (["--episodes", "x"], "--episodes"), (["--seed", str(2**32)], "--seed"),
+    (["--iterations", str(10**20)], "--iterations"), (["--out", "cartpole.mp4"], "--out"), (["--out", "."], "--out"),
+])
+def test_bad_arguments_are_one_line_at_once(args, fragment):
+    assert_refused_at_once("gym-simple", *args, fragment=fragment)
+
+
+def test_agent_in_a_read_only_checkout_is_refused_before_training(read_only_copy):
+    result = subprocess.run([sys.executable, "main.py", "--agent", "keras"], cwd=read_only_copy("gym-simple"),
+                            capture_output=True, text=True)
+    assert_one_line_error(result, "--out", "cannot write", code=2)
+
+
+def test_help_and_ctrl_c_keep_the_previous_files(tmp_path):
+    assert "--agent" in assert_help_is_instant("gym-simple")
+    (tmp_path / "policy.keras").write_bytes(b"the previous policy")
+    (tmp_path / "cartpole.gif").write_bytes(b"the previous animation")
+    code, stdout, stderr = interrupt("gym-simple", ["--agent", "keras", "--out", tmp_path / "cartpole.gif"],
+                                     after="iteration   1:")
+    assert (code, stderr.splitlines()[-1]) == (130, "interrupted"), stderr
+    assert (tmp_path / "policy.keras").read_bytes() == b"the previous policy"
+    assert (tmp_path / "cartpole.gif").read_bytes() == b"the previous animation"

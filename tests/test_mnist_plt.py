@@ -1,16 +1,23 @@
+import shutil
+import subprocess
+import sys
+
 import numpy as np
+import pytest
 from matplotlib import image
 from PIL import Image
 
-from conftest import MNIST_SMALL, assert_ok, assert_one_line_error, run_example
+from conftest import (MNIST, assert_help_is_instant, assert_ok, assert_one_line_error, assert_refused_at_once,
+                      run_example, write_npz)
+
+OFFLINE = {var: "http://127.0.0.1:9" for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")}
 
 
 def drawn_digit(png):
     """The 28x28 picture inside the axes of a saved figure, as ink (1) on paper (0)."""
-    rgb = image.imread(png)[..., :3]
-    ink = 1 - rgb.mean(axis=2)
+    ink = 1 - image.imread(png)[..., :3].mean(axis=2)
     dark = ink > 0.5
-    # the axes frame: the longest dark rows and columns
+    # the axes' frame: the longest dark rows and columns
     rows = np.flatnonzero(dark.sum(axis=1) >= 0.9 * dark.sum(axis=1).max())
     cols = np.flatnonzero(dark.sum(axis=0) >= 0.9 * dark.sum(axis=0).max())
     inside = ink[rows[0] + 2:rows[-1] - 1, cols[0] + 2:cols[-1] - 1]
@@ -21,29 +28,67 @@ def correlation(a, b):
     return np.corrcoef(a.ravel(), b.ravel())[0, 1]
 
 
-def test_draws_the_posts_digit(backend, tmp_path):
-    out = tmp_path / "digit.png"
-    result = assert_ok(run_example("mnist_plt", "--data", MNIST_SMALL, "--out", out, backend=backend))
-    assert "training data = dims: 3, shape: (2000, 28, 28), dtype: uint8" in result.stdout
-    assert f"digit saved to {out}" in result.stdout
-    with np.load(MNIST_SMALL) as data:
+def test_draws_the_posts_digit(run_once, out, backend):
+    digit = out("mnist_plt", backend) / "digit.png"
+    result = assert_ok(run_once("mnist_plt", "--data", MNIST, "--out", digit, backend=backend))
+    assert result.stdout.splitlines() == [f"Keras backend: {backend}",
+                                          "training data = dims: 3, shape: (2048, 28, 28), dtype: uint8",
+                                          f"digit saved to {digit}"]
+    with np.load(MNIST) as data:
         images, labels = data["x_train"], data["y_train"]
     assert labels[4] == 9
-    drawn = drawn_digit(out)
+    drawn = drawn_digit(digit)
     assert correlation(drawn, images[4] / 255) > 0.9
-    # and it is that digit, not another one
-    assert max(correlation(drawn, images[i] / 255) for i in range(50) if i != 4) < 0.8
+    assert max(correlation(drawn, images[i] / 255) for i in range(50) if i != 4) < 0.8  # that digit, no other
 
 
-def test_index_picks_another_digit(tmp_path):
-    out = tmp_path / "seven.png"
-    assert_ok(run_example("mnist_plt", "--data", MNIST_SMALL, "--index", 15, "--out", out))
-    with np.load(MNIST_SMALL) as data:
-        assert correlation(drawn_digit(out), data["x_train"][15] / 255) > 0.9
+def test_index_picks_another_digit_and_a_dead_display_warns_of_nothing(tmp_path):
+    result = assert_ok(run_example("mnist_plt", "--data", MNIST, "--index", 15, "--out", tmp_path / "seven.png",
+                                   env={"DISPLAY": "127.0.0.1:97"}))
+    assert "seven.png" in result.stdout
+    with np.load(MNIST) as data:
+        assert correlation(drawn_digit(tmp_path / "seven.png"), data["x_train"][15] / 255) > 0.9
+    result = run_example("mnist_plt", "--data", MNIST, "--index", 2048, "--out", tmp_path / "x.png")
+    assert_one_line_error(result, "--index 2048", "2048 digits")
 
 
-def test_unwritable_out_is_one_line(tmp_path):
-    blocker = tmp_path / "a-file"
-    blocker.write_text("")
-    result = run_example("mnist_plt", "--data", MNIST_SMALL, "--out", blocker / "digit.png")
-    assert_one_line_error(result, "error:", "a-file")
+@pytest.mark.parametrize("case, fragment", [
+    ("missing", "No such file"), ("text", "not a readable mnist.npz"), ("cut short", "not a readable mnist.npz"),
+    ("no x_test", "x_test"), ("shape", "x_train is uint8 (50, 32, 32)"), ("labels", "y_train uint8 (49,)"),
+])
+def test_bad_data_is_one_line_at_once(case, fragment, tmp_path):
+    path = tmp_path / "mnist.npz"
+    if case == "text":
+        path.write_text("not numbers\n")
+    elif case == "cut short":  # a download that stopped part way
+        path.write_bytes(MNIST.read_bytes()[:300_000])
+    elif case == "no x_test":
+        write_npz(path, x_test=None)
+    elif case == "shape":
+        write_npz(path, x_train=np.zeros((50, 32, 32), np.uint8))
+    elif case == "labels":
+        write_npz(path, y_train=np.zeros(49, np.uint8))
+    assert_refused_at_once("mnist_plt", "--data", path, "--out", tmp_path / "d.png", fragment=fragment)
+
+
+def test_offline_download_says_to_use_data(tmp_path):
+    result = run_example("mnist_plt", "--out", tmp_path / "d.png", env={"KERAS_HOME": str(tmp_path), **OFFLINE})
+    assert_one_line_error(result, "cannot download MNIST", "--data")
+
+
+def test_a_cached_mnist_npz_that_keras_would_delete_is_kept(tmp_path):
+    cached = tmp_path / "datasets" / "mnist.npz"
+    cached.parent.mkdir()
+    shutil.copy(MNIST, cached)
+    result = run_example("mnist_plt", "--out", tmp_path / "d.png", env={"KERAS_HOME": str(tmp_path), **OFFLINE})
+    assert_one_line_error(result, str(cached), "--data")
+    assert cached.read_bytes() == MNIST.read_bytes()
+
+
+def test_bad_arguments_are_one_line_at_once(read_only_copy):
+    assert "--index" in assert_help_is_instant("mnist_plt")
+    for args, fragment in [(["--index", "-1"], "--index"), (["--index", "x"], "--index"),
+                           (["--out", "digit.mp4"], "--out"), (["--out", "."], "--out")]:
+        assert_refused_at_once("mnist_plt", *args, fragment=fragment)
+    result = subprocess.run([sys.executable, "main.py"], cwd=read_only_copy("mnist_plt"), capture_output=True, text=True)
+    assert_one_line_error(result, "--out", "cannot write", code=2)

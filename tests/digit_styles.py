@@ -1,0 +1,146 @@
+"""MNIST digits made into image files the way people photograph, scan and draw them.
+
+Used by the tests (on the fixture's digits) and by bench/predict_styles.py (on the full test
+set). Each style is a function of a 28x28 uint8 MNIST digit (white on black) and a seeded
+NumPy generator, returning a Pillow image and its save options.
+"""
+import numpy as np
+from PIL import Image
+from skimage.morphology import dilation, disk, skeletonize
+from skimage.transform import resize
+
+
+def pen(digit, size, width):
+    """The digit redrawn by a pen `width` pixels wide, in a box of `size` pixels: ink True."""
+    big = resize(digit / 255.0, (size, size), order=1) > 0.5
+    return dilation(skeletonize(big), disk(max(0, (width - 1) // 2)))
+
+
+def on_page(ink, page, top, left, ink_level=40):
+    """Dark ink (a boolean mask) laid on a grey page at (top, left)."""
+    page = page.astype(float).copy()
+    region = page[top:top + ink.shape[0], left:left + ink.shape[1]]
+    region[ink] = ink_level
+    return page
+
+
+def gray(page):
+    return Image.fromarray(np.clip(page, 0, 255).astype(np.uint8))
+
+
+def mnist(digit, rng):
+    return Image.fromarray(digit), {}
+
+
+def dark_on_light_jpeg(digit, rng):
+    return Image.fromarray(255 - digit).resize((200, 200), Image.BILINEAR).convert("RGB"), {"quality": 95}
+
+
+def off_centre_on_a_wide_page(digit, rng):
+    page = np.full((90, 160), 240.0)
+    page[5:61, 90:146] = 240 - np.asarray(Image.fromarray(digit).resize((56, 56))).astype(int) * 200 / 255
+    return gray(page), {}
+
+
+def black_on_transparent(digit, rng):  # a drawing app's export
+    canvas = np.zeros((200, 200, 4), np.uint8)
+    canvas[..., 3] = np.asarray(Image.fromarray(digit).resize((200, 200), Image.BILINEAR))
+    return Image.fromarray(canvas, "RGBA"), {}
+
+
+def exif_rotated_jpeg(digit, rng):  # a phone photo stored sideways, with the tag that turns it upright
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    picture = Image.fromarray(255 - digit).resize((200, 200), Image.BILINEAR).convert("RGB")
+    return picture.transpose(Image.Transpose.ROTATE_90), {"quality": 95, "exif": exif}
+
+
+def sixteen_bit_scan(digit, rng):
+    big = np.asarray(Image.fromarray(digit).resize((100, 100), Image.BILINEAR)).astype(np.uint32)
+    return Image.fromarray((65535 - big * 200).astype(np.uint16)), {}
+
+
+def palette(digit, rng):
+    big = Image.fromarray(255 - digit).resize((200, 200), Image.BILINEAR).convert("RGB")
+    return big.convert("P", palette=Image.Palette.ADAPTIVE, colors=16), {}
+
+
+def cmyk_jpeg(digit, rng):
+    return Image.fromarray(255 - digit).resize((200, 200), Image.BILINEAR).convert("CMYK"), {"quality": 95}
+
+
+def float_tiff(digit, rng):  # values 0 to 1, dark ink on white
+    return Image.fromarray((1 - digit / 255.0).astype(np.float32), "F"), {}
+
+
+def small_digit_on_grey_noisy_paper(digit, rng):  # a phone photo: a small "2" off centre
+    page = rng.normal(200, 12, (400, 400))
+    ink = pen(digit, 80, 5)[:, 10:70]  # about 60x80 pixels
+    return gray(on_page(ink, page, int(rng.integers(40, 260)), int(rng.integers(40, 300)), ink_level=50)), {}
+
+
+def fine_pen_on_a_big_canvas(digit, rng):  # a 3-pixel pen on a 1200x1200 scan
+    return gray(on_page(pen(digit, 900, 3), np.full((1200, 1200), 255.0), 150, 150)), {}
+
+
+def thick_pen(digit, rng):  # an 18-pixel pen on 280x280
+    return gray(on_page(pen(digit, 240, 18), np.full((280, 280), 255.0), 20, 20)), {}
+
+
+def sheet_not_filling_the_frame(digit, rng):  # a sheet on a dark table
+    page = np.full((400, 400), 60.0)
+    top, left = int(rng.integers(10, 60)), int(rng.integers(10, 60))
+    page[top:top + 300, left:left + 320] = 225
+    return gray(on_page(pen(digit, 180, 7), page, top + 60, left + 70)), {}
+
+
+def light_falling_off(digit, rng):  # brighter on one side, darker on the other
+    page = np.linspace(240, 110, 400)[None, :] * np.ones((400, 1))
+    return gray(on_page(pen(digit, 220, 8), page, 90, 90, ink_level=30) * np.linspace(1, 0.8, 400)[:, None]), {}
+
+
+def ruled_lines(digit, rng):  # a school exercise book
+    page = np.full((400, 400, 3), 245.0)
+    for row in range(18, 400, 32):
+        page[row:row + 2] = (150, 180, 230)  # light blue lines
+    rows, cols = pen(digit, 220, 7).nonzero()
+    page[rows + 90, cols + 90] = (20, 20, 60)  # dark blue ink
+    return Image.fromarray(page.astype(np.uint8), "RGB"), {"quality": 90}
+
+
+def paper_grain(digit, rng):  # textured paper: fibres at several scales
+    grain = sum(resize(rng.normal(0, 1, (n, n)), (400, 400), order=1) * s for n, s in ((25, 10), (100, 8), (400, 8)))
+    return gray(on_page(pen(digit, 220, 8), 215 + grain, 90, 90, ink_level=45)), {}
+
+
+STYLES = {
+    "mnist": (mnist, "png"),
+    "big dark-on-light RGB JPEG": (dark_on_light_jpeg, "jpg"),
+    "off-centre on a wide page": (off_centre_on_a_wide_page, "png"),
+    "black on transparent": (black_on_transparent, "png"),
+    "EXIF-rotated JPEG": (exif_rotated_jpeg, "jpg"),
+    "16-bit gray dark-on-light": (sixteen_bit_scan, "png"),
+    "palette": (palette, "png"),
+    "CMYK JPEG": (cmyk_jpeg, "jpg"),
+    "float TIFF 0 to 1": (float_tiff, "tif"),
+    "small digit on grey noisy paper": (small_digit_on_grey_noisy_paper, "png"),
+    "fine pen on a big canvas": (fine_pen_on_a_big_canvas, "png"),
+    "thick pen": (thick_pen, "png"),
+    "sheet not filling the frame": (sheet_not_filling_the_frame, "jpg"),
+    "light falling off": (light_falling_off, "png"),
+    "ruled lines": (ruled_lines, "jpg"),
+    "paper grain": (paper_grain, "png"),
+}
+
+
+def write(folder, digits, styles=STYLES, seed=0):
+    """Each digit in each style, as files in folder: {style: [path, ...]} in the digits' order."""
+    rng = np.random.default_rng(seed)
+    files = {}
+    for style, (make, suffix) in styles.items():
+        for i, digit in enumerate(digits):
+            picture, options = make(digit, rng)
+            path = folder / f"{style.replace(' ', '_')}_{i}.{suffix}"
+            picture.save(path, **options)
+            files.setdefault(style, []).append(path)
+    return files
