@@ -104,7 +104,7 @@ def main():
                 cwd=MNIST, capture_output=True, text=True, env=env)
         times = re.search(r"^Epoch times \(s\): (.*)$", result.stdout, re.M)
         accuracy = re.search(r"^Test accuracy: ([\d.]+)$", result.stdout, re.M)
-        precision = re.search(r"^Precision: (\S+)", result.stdout, re.M)
+        precision = re.search(r"^Training on: .*; precision: (\S+)", result.stdout, re.M)
         if result.returncode or not (times and accuracy):
             print(f"{backend}: failed (exit {result.returncode}): {result.stderr.strip()[-300:]}")
             continue
