@@ -213,6 +213,8 @@ class AfterImport:
             spec = importlib.util.find_spec(name)
         finally:
             sys.meta_path.insert(0, self)
+        if spec is None:  # not installed here
+            return None
         load = spec.loader.exec_module
         spec.loader.exec_module = lambda module: (load(module), globals()[name](module))
         return spec

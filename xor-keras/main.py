@@ -90,7 +90,7 @@ def import_keras(backend):
         sys.exit(f"error: {name} is not installed (Keras needs it): pip install -r requirements"
                  f"{'-' + name if name in ('jax', 'torch') else ''}.txt")
     except (ValueError, AttributeError) as error:  # Keras's checks of its settings
-        reason = error if isinstance(error, ValueError) else "it must hold a JSON object"
+        reason = error if isinstance(error, ValueError) else f"it must hold a JSON object ({error})"
         sys.exit(f"error: Keras refuses {setting}: {reason} (backends that train: tensorflow, jax, torch)")
     print(f"Keras backend: {keras.backend.backend()}")
     warnings.filterwarnings("ignore", "Limiting epochs")  # KERAS_MAX_EPOCHS: the reader's own setting
