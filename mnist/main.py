@@ -388,8 +388,7 @@ def sha256(path):
 
 
 def on_ctrl_c(signum, frame):
-    """Ctrl-C: one line and the shell's code for it, at once, whatever a library would make of a
-    KeyboardInterrupt (some swallow it, or turn it into another error)."""
+    """Ctrl-C: one line and exit 130 at once, whatever a library would make of a KeyboardInterrupt."""
     try:
         sys.stdout.flush()
     finally:
