@@ -18,7 +18,7 @@ from scipy import ndimage
 import digit_styles
 from conftest import (MNIST, ROOT, assert_help_is_instant, assert_ok, assert_one_line_error,
                       assert_quiet_when_cut_short, assert_refused_at_once, hide_modules, installed, interrupt,
-                      reader_env, run_example, write_npz)
+                      reader_env, run_example, run_watching_imports, write_npz)
 
 SMOKE_BOUND = 0.75  # chance is 0.10; a working smoke run reaches about 0.9 on the fixture
 OFFLINE = {var: "http://127.0.0.1:9" for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")}
@@ -184,10 +184,13 @@ def test_predict_answers_each_readable_image_and_one_line_for_each_other(tensorf
 
 
 def test_predict_answers_at_once_when_nothing_needs_keras(tensorflow_model, tmp_path):
-    result = run_example("mnist", "--out-dir", tmp_path, "--predict", "x.png")
+    result, imported = run_watching_imports("mnist", "--out-dir", tmp_path, "--predict", "x.png")
     assert_one_line_error(result, "no trained model", "python main.py")
-    result = run_example("mnist", "--out-dir", tensorflow_model, "--predict", tmp_path / "a.png", tmp_path / "b.png")
-    assert result.returncode == 1 and len(result.stderr.splitlines()) == 2  # two lines, and TensorFlow never loaded
+    assert not imported & {"keras", "tensorflow"}, imported
+    result, imported = run_watching_imports("mnist", "--out-dir", tensorflow_model, "--predict", tmp_path / "a.png",
+                                            tmp_path / "b.png")
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 2, result.stderr
+    assert not imported & {"keras", "tensorflow"}, imported
 
 
 def lambda_layer(config):
