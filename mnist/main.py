@@ -306,7 +306,7 @@ def report_speed(start, ends, val_accuracy):
 def save_pair(model, folder):
     """model.json, with its weights' hash, and model.weights.h5 (Keras 3 wants that suffix): both
     written under temporary names, then renamed, so a run killed while saving keeps the previous
-    pair (killed between the two renames, it leaves a pair that read_pair() refuses by the hash)."""
+    pair (killed between the two renames, read_pair() finishes the save, by the hash)."""
     config_tmp, weights_tmp = folder / ".tmp-model.json", folder / ".tmp-model.weights.h5"
     folder.mkdir(parents=True, exist_ok=True)
     try:
@@ -322,7 +322,10 @@ def save_pair(model, folder):
 def read_pair(folder):
     """model.json's config, checked against model.weights.h5 and for absurd sizes before Keras
     loads; or one line saying what is wrong with the files."""
-    config_path, weights = folder / "model.json", folder / "model.weights.h5"
+    config_path, weights, pending = folder / "model.json", folder / "model.weights.h5", folder / ".tmp-model.json"
+    with contextlib.suppress(OSError, ValueError):  # a save killed between its two renames: finish it
+        if json.loads(pending.read_text())["weights_sha256"] == sha256(weights):
+            os.replace(pending, config_path)
     if not config_path.is_file() or not weights.is_file():
         sys.exit(f"error: no trained model in {folder} (model.json, model.weights.h5): train one with `python main.py`")
     try:
@@ -373,10 +376,12 @@ def predict(args):
         try:  # safe mode, Keras's default, refuses layers that would run code from the file (Lambda)
             model = keras.models.model_from_json(json.dumps(config))
             model.load_weights(args.out_dir / "model.weights.h5")
+            if model.output_shape != (None, num_classes):
+                raise ValueError(f"it gives {model.output_shape[1:]}, not the 10 digits' probabilities")
             probabilities = model.predict(np.stack(list(read.values())).reshape(-1, *model.input_shape[1:]), verbose=0)
         except Exception as error:
-            sys.exit(f"error: {args.out_dir}: not a model this script can load ({str(error).splitlines()[0][:200]}); "
-                     "train again")
+            sys.exit(f"error: {args.out_dir / 'model.json'} and model.weights.h5: not a model this script can load "
+                     f"({str(error).splitlines()[0][:200]}); train again")
         for path, p in zip(read, probabilities):
             print(f"{path}: {p.argmax()} (probability {p.max():.3f})")
     if len(read) < len(args.predict):

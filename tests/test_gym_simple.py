@@ -102,9 +102,15 @@ def test_wrong_environments_are_one_line_before_any_training(args, fragment):
     assert "Keras backend" not in result.stdout
 
 
-def test_missing_pygame_names_the_install_command(tmp_path):
+def test_missing_packages_name_their_install_command(tmp_path):
     result = run_example("gym-simple", "--smoke", "--out", tmp_path / "x.gif", env=hide_modules(tmp_path, "pygame"))
     assert_one_line_error(result, "pygame", 'pip install "gymnasium[classic-control]"')
+    result = run_example("gym-simple", "--agent", "keras", "--backend", "torch", "--no-render",
+                         env=hide_modules(tmp_path, "torch"))
+    assert_one_line_error(result, "torch is not installed", "pip install -r requirements-torch.txt")
+    if not installed("flax"):  # Gymnasium's phys2d environments are made with JAX's flax
+        result = run_example("gym-simple", "--env", "phys2d/CartPole-v1", "--no-render")
+        assert_one_line_error(result, "phys2d/CartPole-v1", "pip install")
 
 
 @pytest.mark.parametrize("args, fragment", [

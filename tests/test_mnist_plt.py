@@ -1,6 +1,7 @@
 import shutil
 import subprocess
 import sys
+import zipfile
 
 import numpy as np
 import pytest
@@ -54,6 +55,7 @@ def test_index_picks_another_digit_and_a_dead_display_warns_of_nothing(tmp_path)
 
 @pytest.mark.parametrize("case, fragment", [
     ("missing", "No such file"), ("text", "not a readable mnist.npz"), ("cut short", "not a readable mnist.npz"),
+    (".npy", "not a readable mnist.npz"), ("zip, not npz", "not a readable mnist.npz"),
     ("no x_test", "x_test"), ("shape", "x_train is uint8 (50, 32, 32)"), ("labels", "y_train uint8 (49,)"),
 ])
 def test_bad_data_is_one_line_at_once(case, fragment, tmp_path):
@@ -62,6 +64,13 @@ def test_bad_data_is_one_line_at_once(case, fragment, tmp_path):
         path.write_text("not numbers\n")
     elif case == "cut short":  # a download that stopped part way
         path.write_bytes(MNIST.read_bytes()[:300_000])
+    elif case == ".npy":
+        np.save(tmp_path / "mnist.npy", np.zeros((3, 28, 28), np.uint8))
+        path = tmp_path / "mnist.npy"
+    elif case == "zip, not npz":
+        with zipfile.ZipFile(path, "w") as archive:
+            for key in ("x_train", "y_train", "x_test", "y_test"):
+                archive.writestr(f"{key}.npy", b"not an array")
     elif case == "no x_test":
         write_npz(path, x_test=None)
     elif case == "shape":
@@ -88,7 +97,8 @@ def test_a_cached_mnist_npz_that_keras_would_delete_is_kept(tmp_path):
 def test_bad_arguments_are_one_line_at_once(read_only_copy):
     assert "--index" in assert_help_is_instant("mnist_plt")
     for args, fragment in [(["--index", "-1"], "--index"), (["--index", "x"], "--index"),
-                           (["--out", "digit.mp4"], "--out"), (["--out", "."], "--out")]:
+                           (["--out", "digit.mp4"], "--out"), (["--out", "."], "--out"),
+                           (["--out", "main.py/digit.png"], "cannot write")]:
         assert_refused_at_once("mnist_plt", *args, fragment=fragment)
     result = subprocess.run([sys.executable, "main.py"], cwd=read_only_copy("mnist_plt"), capture_output=True, text=True)
     assert_one_line_error(result, "--out", "cannot write", code=2)
