@@ -20,7 +20,7 @@ def main():
     parser.add_argument("--backend", choices=["tensorflow", "jax", "torch"],
                         help="Keras backend (default: KERAS_BACKEND, else keras.json's)")
     parser.add_argument("--require-gpu", action="store_true", help="exit 1 when no GPU is visible")
-    parser.add_argument("--verbose", action="store_true", help="TensorFlow's C++ log lines too")
+    parser.add_argument("--verbose", action="store_true", help="all of TensorFlow's C++ log lines (some show anyway)")
     args = parser.parse_args()
     if args.verbose:
         os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"

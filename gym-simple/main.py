@@ -2,10 +2,10 @@
 
 Lists the installed environments, makes CartPole-v0 as the post does (or --env, such as
 the post's MsPacman-v0), prints its action and observation spaces, then plays episodes
-with random actions. The first one shows in a window where one opens, else it is saved
-as an animated GIF (cartpole.gif beside this script, or --out). `--agent keras` first
-trains a small Keras policy until it solves the environment, saves it as policy.keras
-beside the GIF, and plays its episode instead.
+with random actions. The first one shows in a window where one opens, else it is saved as
+an animated GIF beside this script (cartpole.gif for CartPole-v0), or as --out.
+`--agent keras` first trains a small Keras policy until it solves the environment, saves
+it as policy.keras beside the GIF, and plays its episode instead.
 
     cd gym-simple && python main.py [--env MsPacman-v0] [--episodes 20] [--seed 0] [--no-render]
     cd gym-simple && python main.py --agent keras
@@ -61,8 +61,9 @@ def parse_args():
     parser.add_argument("--episodes", type=int, default=20, help="random-action episodes (default: 20)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--no-render", action="store_true", help="no window and no GIF")
-    parser.add_argument("--out", type=gif_file, default=str(HERE / "cartpole.gif"),
-                        help="the GIF, where no window opens (default: %(default)s); policy.keras goes beside it")
+    parser.add_argument("--out", type=gif_file,
+                        help="the GIF, where no window opens (default: the env's name beside this script, "
+                             "cartpole.gif for CartPole-v0); policy.keras goes beside it")
     parser.add_argument("--agent", choices=["random", "keras"], default="random",
                         help="random actions (the post's), or a Keras policy trained to solve the env")
     parser.add_argument("--iterations", type=int, default=100, help="--agent keras: most training iterations")
@@ -73,6 +74,11 @@ def parse_args():
     for name, low, high in (("episodes", 1, 10**5), ("iterations", 1, 10**5), ("seed", 0, 2**32 - 1)):
         if not low <= getattr(args, name) <= high:
             parser.error(f"argument --{name}: must be {low} to {high}")
+    if args.out is None:  # the env's name: cartpole.gif for CartPole-v0, pong.gif for ALE/Pong-v5
+        try:
+            args.out = gif_file(str(HERE / f"{args.env.split('/')[-1].split('-v')[0].lower()}.gif"))
+        except argparse.ArgumentTypeError as error:
+            parser.error(f"argument --out: {error}")
     return args
 
 
@@ -154,7 +160,7 @@ def play_episodes(env, args, policy=None):
     for i_episode in range(1 if policy else 3 if args.smoke else args.episodes):
         observation, info = env.reset(seed=args.seed if i_episode == 0 else None)
         total, done, t = 0.0, False, 0
-        while not done:
+        while not done and t < 100_000:  # an env with no end of its own ends here
             if env.render_mode == "rgb_array" and i_episode == 0:
                 frames.append(env.render())
             if policy:

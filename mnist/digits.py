@@ -92,6 +92,6 @@ def find_ink(gray):
     if ink.max() < 0.1:
         return np.zeros(ink.shape, bool)
     mask = ink > filters.threshold_otsu(ink)
-    for line in ((1, gray.shape[1] * 4 // 5), (gray.shape[0] * 4 // 5, 1)):  # lines across the picture
+    for line in ((1, gray.shape[1] * 19 // 20), (gray.shape[0] * 19 // 20, 1)):  # lines across the picture
         mask &= ~ndimage.grey_opening(mask, size=line)
     return mask

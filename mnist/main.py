@@ -19,6 +19,7 @@ import signal
 import sys
 import time
 import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -150,11 +151,16 @@ def mnist_npz(path):
     """--data: ((x_train, y_train), (x_test, y_test)) from an .npz laid out as Keras's mnist.npz:
     uint8 digits of 28x28 pixels, labels 0 to 9. Raises ArgumentTypeError saying what is wrong."""
     try:
+        with open(path, "rb") as file:
+            if not zipfile.is_zipfile(file):
+                raise ValueError("an .npz is a zip archive; this is not one, or it was cut short")
         with np.load(path, allow_pickle=False) as data:  # no pickle: a hostile file runs no code
             x_train, y_train, x_test, y_test = (data[key] for key in ("x_train", "y_train", "x_test", "y_test"))
-    except Exception as error:  # missing, not a zip, cut short, a key missing
+    except Exception as error:  # missing, not a zip, a key missing
         raise argparse.ArgumentTypeError(f"{path}: not a readable mnist.npz ({getattr(error, 'strerror', None) or error})")
     for x, y, split in ((x_train, y_train, "train"), (x_test, y_test, "test")):
+        if not all(isinstance(a, np.ndarray) for a in (x, y)):
+            raise argparse.ArgumentTypeError(f"{path}: not a readable mnist.npz (x_{split} or y_{split} is not an array)")
         if x.dtype != np.uint8 or x.shape[1:] != (28, 28) or y.shape != x.shape[:1] or not np.isin(y, range(10)).all():
             raise argparse.ArgumentTypeError(f"{path}: x_{split} is {x.dtype} {x.shape} and y_{split} {y.dtype} "
                                              f"{y.shape}; expected uint8 (N, 28, 28) and N labels 0-9")
@@ -327,7 +333,8 @@ def read_pair(folder):
         if json.loads(pending.read_text())["weights_sha256"] == sha256(weights):
             os.replace(pending, config_path)
     if not config_path.is_file() or not weights.is_file():
-        sys.exit(f"error: no trained model in {folder} (model.json, model.weights.h5): train one with `python main.py`")
+        sys.exit(f"error: no trained model in {folder} (model.json, model.weights.h5): train one first with "
+                 f"`python main.py{'' if folder == HERE else f' --out-dir {folder}'}`")
     try:
         config = json.loads(config_path.read_text())
         same_run = config.pop("weights_sha256") == sha256(weights)

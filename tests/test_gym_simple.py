@@ -1,4 +1,5 @@
 import re
+import shutil
 import subprocess
 import sys
 
@@ -6,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
-from conftest import (assert_help_is_instant, assert_ok, assert_one_line_error, assert_refused_at_once, hide_modules,
-                      installed, interrupt, run_example)
+from conftest import (ROOT, assert_help_is_instant, assert_ok, assert_one_line_error, assert_refused_at_once, hide_modules,
+                      installed, interrupt, reader_env, run_example)
 
 
 def episode_lengths(stdout):
@@ -55,6 +56,14 @@ def test_the_posts_mspacman_plays_and_is_saved(tmp_path):
     assert gif_frames(gif)[0].shape[:2] == (210, 160)
     result = run_example("gym-simple", "--env", "MsPacman-v0", "--agent", "keras", "--no-render")
     assert_one_line_error(result, "needs discrete actions and a flat observation", "Box(210, 160, 3)")
+
+
+def test_the_gif_is_named_after_the_environment(tmp_path):
+    folder = tmp_path / "gym-simple"
+    shutil.copytree(ROOT / "gym-simple", folder)  # a checkout of the reader's own: the default path
+    result = subprocess.run([sys.executable, "main.py", "--env", "Acrobot-v1", "--episodes", "1"], cwd=folder,
+                            env=reader_env(), capture_output=True, text=True)
+    assert assert_ok(result).stdout.splitlines()[-1].endswith(f"saved to {folder / 'acrobot.gif'}")
 
 
 def test_atari_without_ale_py_names_its_install_command(tmp_path):

@@ -36,8 +36,9 @@ def test_keras_max_epochs_and_a_dead_display_say_nothing_a_reader_cannot_act_on(
 
 
 @pytest.mark.parametrize("args, fragment", [
-    (["--seed", "x"], "--seed"), (["--seed", str(2**40)], "--seed"), (["--out", "surface.xyz"], "--out"),
-    (["--out", "."], "--out"), (["--out", "main.py/s.png"], "cannot write"), (["--backend", "theano"], "--backend"),
+    (["--seed", "x"], "--seed"), (["--seed", str(2**40)], "--seed"), (["--plot", "--out", "surface.xyz"], "--out"),
+    (["--plot", "--out", "."], "--out"), (["--plot", "--out", "main.py/s.png"], "cannot write"), (["--backend", "theano"], "--backend"),
+    (["--out", "s.png"], "add --plot"),
 ])
 def test_bad_arguments_are_one_line_at_once(args, fragment):
     assert_refused_at_once("xor-keras", *args, fragment=fragment)

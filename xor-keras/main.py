@@ -61,6 +61,8 @@ def parse_args():
     args = parser.parse_args()
     if not 0 <= args.seed < 2**32:
         parser.error(f"argument --seed: must be 0 to {2**32 - 1}")
+    if not args.plot and any(arg.startswith("--out") for arg in sys.argv[1:]):
+        parser.error("argument --out: it names --plot's figure; add --plot")
     return args
 
 
