@@ -13,11 +13,12 @@ import sys
 from pathlib import Path
 
 KERAS_JSON = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"), "keras.json")
+BACKENDS = ("tensorflow", "jax", "torch")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=["tensorflow", "jax", "torch"],
+    parser.add_argument("--backend", choices=BACKENDS,
                         help="Keras backend (default: KERAS_BACKEND, else keras.json's)")
     parser.add_argument("--require-gpu", action="store_true", help="exit 1 when no GPU is visible")
     parser.add_argument("--verbose", action="store_true", help="all of TensorFlow's C++ log lines (some show anyway)")
@@ -85,21 +86,21 @@ def torch_devices():
 
 def import_keras(backend):
     """Keras on this backend (else KERAS_BACKEND's, else keras.json's), or one line saying why not."""
-    if backend:
-        os.environ["KERAS_BACKEND"] = backend
+    os.environ["KERAS_BACKEND"] = backend or os.environ.get("KERAS_BACKEND", "")
+    if os.environ["KERAS_BACKEND"] not in ("", *BACKENDS):  # numpy, openvino: Keras's backends that only predict
+        sys.exit(f"error: KERAS_BACKEND={os.environ['KERAS_BACKEND']}: the Keras backends that train are {', '.join(BACKENDS)}")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow reads it once, at import
-    setting = f"KERAS_BACKEND={os.environ['KERAS_BACKEND']}" if os.environ.get("KERAS_BACKEND") else KERAS_JSON
     try:
-        if setting == "KERAS_BACKEND=numpy":
-            raise ValueError("Keras's numpy backend cannot train")
         import keras
     except ModuleNotFoundError as error:
         name = (error.name or "keras").split(".")[0]
         sys.exit(f"error: {name} is not installed (Keras needs it): pip install -r requirements"
                  f"{'-' + name if name in ('jax', 'torch') else ''}.txt")
-    except (ValueError, AttributeError) as error:  # Keras's checks of its settings
-        reason = error if isinstance(error, ValueError) else f"it must hold a JSON object ({error})"
-        sys.exit(f"error: Keras refuses {setting}: {reason} (backends that train: tensorflow, jax, torch)")
+    except (ValueError, AttributeError) as error:  # Keras's checks of its keras.json
+        sys.exit(f"error: Keras refuses {KERAS_JSON}: "
+                 f"{error if isinstance(error, ValueError) else f'it must hold a JSON object ({error})'}")
+    if keras.backend.backend() not in BACKENDS:
+        sys.exit(f"error: {KERAS_JSON}: the Keras backends that train are {', '.join(BACKENDS)}, not {keras.backend.backend()}")
     print(f"Keras backend: {keras.backend.backend()}\n")
     return keras
 

@@ -23,6 +23,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 KERAS_JSON = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"), "keras.json")
+BACKENDS = ("tensorflow", "jax", "torch")
 PYGAME = 'pip install "gymnasium[classic-control]"'
 
 
@@ -67,7 +68,7 @@ def parse_args():
     parser.add_argument("--agent", choices=["random", "keras"], default="random",
                         help="random actions (the post's), or a Keras policy trained to solve the env")
     parser.add_argument("--iterations", type=int, default=100, help="--agent keras: most training iterations")
-    parser.add_argument("--backend", choices=["tensorflow", "jax", "torch"],
+    parser.add_argument("--backend", choices=BACKENDS,
                         help="Keras backend for --agent keras (default: KERAS_BACKEND, else keras.json's)")
     parser.add_argument("--smoke", action="store_true", help="a short run: 3 episodes, at most 10 iterations")
     args = parser.parse_args()
@@ -75,8 +76,9 @@ def parse_args():
         if not low <= getattr(args, name) <= high:
             parser.error(f"argument --{name}: must be {low} to {high}")
     if args.out is None:  # the env's name: cartpole.gif for CartPole-v0, pong.gif for ALE/Pong-v5
-        try:
-            args.out = gif_file(str(HERE / f"{args.env.split('/')[-1].split('-v')[0].lower()}.gif"))
+        args.out = HERE / f"{args.env.split('/')[-1].split('-v')[0].lower()}.gif"
+        try:  # checked where it will be written to, as if given: before any training
+            args.out = gif_file(str(args.out)) if args.agent == "keras" or not args.no_render else args.out
         except argparse.ArgumentTypeError as error:
             parser.error(f"argument --out: {error}")
     return args
@@ -245,21 +247,21 @@ def train_agent(gym, args):
 
 def import_keras(backend):
     """Keras on this backend (else KERAS_BACKEND's, else keras.json's), or one line saying why not."""
-    if backend:
-        os.environ["KERAS_BACKEND"] = backend
+    os.environ["KERAS_BACKEND"] = backend or os.environ.get("KERAS_BACKEND", "")
+    if os.environ["KERAS_BACKEND"] not in ("", *BACKENDS):  # numpy, openvino: Keras's backends that only predict
+        sys.exit(f"error: KERAS_BACKEND={os.environ['KERAS_BACKEND']}: the Keras backends that train are {', '.join(BACKENDS)}")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow reads it once, at import
-    setting = f"KERAS_BACKEND={os.environ['KERAS_BACKEND']}" if os.environ.get("KERAS_BACKEND") else KERAS_JSON
     try:
-        if setting == "KERAS_BACKEND=numpy":
-            raise ValueError("Keras's numpy backend cannot train")
         import keras
     except ModuleNotFoundError as error:
         name = (error.name or "keras").split(".")[0]
         sys.exit(f"error: {name} is not installed (Keras needs it): pip install -r requirements"
                  f"{'-' + name if name in ('jax', 'torch') else ''}.txt")
-    except (ValueError, AttributeError) as error:  # Keras's checks of its settings
-        reason = error if isinstance(error, ValueError) else f"it must hold a JSON object ({error})"
-        sys.exit(f"error: Keras refuses {setting}: {reason} (backends that train: tensorflow, jax, torch)")
+    except (ValueError, AttributeError) as error:  # Keras's checks of its keras.json
+        sys.exit(f"error: Keras refuses {KERAS_JSON}: "
+                 f"{error if isinstance(error, ValueError) else f'it must hold a JSON object ({error})'}")
+    if keras.backend.backend() not in BACKENDS:
+        sys.exit(f"error: {KERAS_JSON}: the Keras backends that train are {', '.join(BACKENDS)}, not {keras.backend.backend()}")
     print(f"Keras backend: {keras.backend.backend()}")
     return keras
 

@@ -61,9 +61,10 @@ def read_gray(path, max_pixels):
                     raise ValueError(f"{image.width}x{image.height} pixels is too large (the most is "
                                      f"{max_pixels // 1_000_000} megapixels): scale it down first")
                 image = ImageOps.exif_transpose(image)  # a phone photo's rotation
-                if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):  # 16- and 32-bit gray, by their real range
+                if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):  # deep gray: 12, 16, 32 bits or floats
                     gray = np.asarray(image, dtype="float64")
-                    gray = gray / next(top for top in (1, 255, 65535, gray.max()) if gray.max() <= top)
+                    low = min(gray.min(), 0)
+                    gray = (gray - low) / ((gray.max() - low) or 1)  # by its real range: 0 (or less) to its most
                 else:  # 8-bit gray, palette, RGB, CMYK, with or without alpha
                     rgba = np.asarray(image.convert("RGBA"), dtype="float64") / 255
                     gray, alpha = rgba[..., :3] @ [0.299, 0.587, 0.114], rgba[..., 3]
@@ -83,15 +84,17 @@ def read_gray(path, max_pixels):
 def find_ink(gray):
     """The ink, True, from a picture's brightness: the paper (what is wider than a fifth of the
     picture), its lighting and its grain taken away, Otsu's threshold, and ruled lines dropped."""
-    paper = (max(gray.shape) // 5,) * 2
-    if np.median(gray) > 0.5:  # dark ink on light paper: what is darker than the paper around it
+    (h, w), paper = gray.shape, (max(gray.shape) // 5,) * 2
+    light = ndimage.grey_opening(gray, size=paper)  # what is light and wider than strokes: paper, if any
+    if np.median(gray) > 0.5 or light.max() > 0.5:  # dark ink: on paper that fills the picture, or on a sheet in it
         ink = ndimage.grey_closing(gray, size=paper) - gray
-    else:  # light on dark
-        ink = gray - ndimage.grey_opening(gray, size=paper)
+    else:  # light ink on dark
+        ink = gray - light
     ink = filters.gaussian(ink, sigma=1)
     if ink.max() < 0.1:
         return np.zeros(ink.shape, bool)
     mask = ink > filters.threshold_otsu(ink)
-    for line in ((1, gray.shape[1] * 19 // 20), (gray.shape[0] * 19 // 20, 1)):  # lines across the picture
-        mask &= ~ndimage.grey_opening(mask, size=line)
+    for line, across in (((1, w * 19 // 20), (h // 64, 1)), ((h * 19 // 20, 1), (1, w // 64))):
+        lines = ndimage.grey_opening(mask, size=line)  # ruled lines: across nearly all of the picture
+        mask = ndimage.binary_closing(mask & ~lines, np.ones(across)) | (mask & ~lines)  # strokes they cut, joined
     return mask

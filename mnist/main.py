@@ -26,6 +26,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 KERAS_JSON = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"), "keras.json")
+BACKENDS = ("tensorflow", "jax", "torch")
 KERAS_MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"  # keras.datasets.mnist's
 POST_ACCURACY = 0.9917  # the post's test accuracy after 12 epochs
 batch_size = 128
@@ -122,7 +123,7 @@ def parse_args():
                         help="auto: bfloat16 compute on GPUs and CPUs that have bfloat16 units, else float32")
     parser.add_argument("--cpu-devices", type=int, default=1, help="train data-parallel on N parts of the CPU")
     parser.add_argument("--predict", nargs="+", metavar="IMAGE", help="read digits with the saved model (no training)")
-    parser.add_argument("--backend", choices=["tensorflow", "jax", "torch"],
+    parser.add_argument("--backend", choices=BACKENDS,
                         help="Keras backend (default: KERAS_BACKEND, else keras.json's)")
     parser.add_argument("--smoke", action="store_true",
                         help="a short run with the same outputs: 4 epochs on 2,048 training and 512 test digits")
@@ -132,18 +133,21 @@ def parse_args():
         if not low <= getattr(args, name) <= high:
             parser.error(f"argument --{name.replace('_', '-')}: must be {low} to {high}")
     args.epochs = min(args.epochs, 4) if args.smoke else args.epochs
-    free = shutil.disk_usage(next(p for p in (args.out_dir, *args.out_dir.parents) if p.exists())).free
-    if not args.predict and free < 32 * 2**20:  # the model files take 15 MB; libhdf5 fails badly on a full disk
-        parser.error(f"--out-dir {args.out_dir}: {free / 2**20:.0f} MB free; saving the model needs 32 MB")
+    existing = next(p for p in (args.out_dir, *args.out_dir.parents) if p.exists())
+    if not args.predict and not os.access(existing, os.W_OK):  # --predict only reads
+        parser.error(f"argument --out-dir: {args.out_dir}: cannot write in {existing}")
+    if not args.predict and shutil.disk_usage(existing).free < 32 * 2**20:  # the model takes 15 MB; libhdf5 fails badly on a full disk
+        parser.error(f"--out-dir {args.out_dir}: {shutil.disk_usage(existing).free / 2**20:.0f} MB free; saving the model "
+                     "needs 32 MB")
     return args
 
 
 def out_dir(text):
-    """--out-dir: a folder that exists, or can be made, and can be written to."""
+    """--out-dir: a folder that exists, or can be made (parse_args() checks it can be written to)."""
     path = Path(text).resolve()
     existing = next(p for p in (path, *path.parents) if p.exists())
-    if not existing.is_dir() or not os.access(existing, os.W_OK):
-        raise argparse.ArgumentTypeError(f"{text}: cannot write in {existing}")
+    if not existing.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: {existing} is a file, not a folder")
     return path
 
 
@@ -186,21 +190,21 @@ def download_checks(data):
 
 def import_keras(backend):
     """Keras on this backend (else KERAS_BACKEND's, else keras.json's), or one line saying why not."""
-    if backend:
-        os.environ["KERAS_BACKEND"] = backend
+    os.environ["KERAS_BACKEND"] = backend or os.environ.get("KERAS_BACKEND", "")
+    if os.environ["KERAS_BACKEND"] not in ("", *BACKENDS):  # numpy, openvino: Keras's backends that only predict
+        sys.exit(f"error: KERAS_BACKEND={os.environ['KERAS_BACKEND']}: the Keras backends that train are {', '.join(BACKENDS)}")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow reads it once, at import
-    setting = f"KERAS_BACKEND={os.environ['KERAS_BACKEND']}" if os.environ.get("KERAS_BACKEND") else KERAS_JSON
     try:
-        if setting == "KERAS_BACKEND=numpy":
-            raise ValueError("Keras's numpy backend cannot train")
         import keras
     except ModuleNotFoundError as error:
         name = (error.name or "keras").split(".")[0]
         sys.exit(f"error: {name} is not installed (Keras needs it): pip install -r requirements"
                  f"{'-' + name if name in ('jax', 'torch') else ''}.txt")
-    except (ValueError, AttributeError) as error:  # Keras's checks of its settings
-        reason = error if isinstance(error, ValueError) else f"it must hold a JSON object ({error})"
-        sys.exit(f"error: Keras refuses {setting}: {reason} (backends that train: tensorflow, jax, torch)")
+    except (ValueError, AttributeError) as error:  # Keras's checks of its keras.json
+        sys.exit(f"error: Keras refuses {KERAS_JSON}: "
+                 f"{error if isinstance(error, ValueError) else f'it must hold a JSON object ({error})'}")
+    if keras.backend.backend() not in BACKENDS:
+        sys.exit(f"error: {KERAS_JSON}: the Keras backends that train are {', '.join(BACKENDS)}, not {keras.backend.backend()}")
     print(f"Keras backend: {keras.backend.backend()}")
     warnings.filterwarnings("ignore", "Limiting epochs")  # KERAS_MAX_EPOCHS: the reader's own setting
     return keras

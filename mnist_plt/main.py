@@ -19,6 +19,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 KERAS_JSON = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"), "keras.json")
+BACKENDS = ("tensorflow", "jax", "torch")
 KERAS_MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"  # keras.datasets.mnist's
 FIGURE_TYPES = (".png", ".pdf", ".svg", ".jpg")
 
@@ -54,7 +55,7 @@ def parse_args():
     parser.add_argument("--data", type=mnist_npz, metavar="PATH", help="a local mnist.npz instead of Keras's download")
     parser.add_argument("--out", type=figure_file, default=str(HERE / "digit.png"),
                         help="where to save the figure (default: %(default)s)")
-    parser.add_argument("--backend", choices=["tensorflow", "jax", "torch"],
+    parser.add_argument("--backend", choices=BACKENDS,
                         help="Keras backend (default: KERAS_BACKEND, else keras.json's)")
     args = parser.parse_args()
     if args.index < 0:
@@ -112,21 +113,21 @@ def download_checks(data):
 
 def import_keras(backend):
     """Keras on this backend (else KERAS_BACKEND's, else keras.json's), or one line saying why not."""
-    if backend:
-        os.environ["KERAS_BACKEND"] = backend
+    os.environ["KERAS_BACKEND"] = backend or os.environ.get("KERAS_BACKEND", "")
+    if os.environ["KERAS_BACKEND"] not in ("", *BACKENDS):  # numpy, openvino: Keras's backends that only predict
+        sys.exit(f"error: KERAS_BACKEND={os.environ['KERAS_BACKEND']}: the Keras backends that train are {', '.join(BACKENDS)}")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow reads it once, at import
-    setting = f"KERAS_BACKEND={os.environ['KERAS_BACKEND']}" if os.environ.get("KERAS_BACKEND") else KERAS_JSON
     try:
-        if setting == "KERAS_BACKEND=numpy":
-            raise ValueError("Keras's numpy backend cannot train")
         import keras
     except ModuleNotFoundError as error:
         name = (error.name or "keras").split(".")[0]
         sys.exit(f"error: {name} is not installed (Keras needs it): pip install -r requirements"
                  f"{'-' + name if name in ('jax', 'torch') else ''}.txt")
-    except (ValueError, AttributeError) as error:  # Keras's checks of its settings
-        reason = error if isinstance(error, ValueError) else f"it must hold a JSON object ({error})"
-        sys.exit(f"error: Keras refuses {setting}: {reason} (backends that train: tensorflow, jax, torch)")
+    except (ValueError, AttributeError) as error:  # Keras's checks of its keras.json
+        sys.exit(f"error: Keras refuses {KERAS_JSON}: "
+                 f"{error if isinstance(error, ValueError) else f'it must hold a JSON object ({error})'}")
+    if keras.backend.backend() not in BACKENDS:
+        sys.exit(f"error: {KERAS_JSON}: the Keras backends that train are {', '.join(BACKENDS)}, not {keras.backend.backend()}")
     print(f"Keras backend: {keras.backend.backend()}")
     return keras
 

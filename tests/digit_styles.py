@@ -73,6 +73,15 @@ def float_tiff(digit, rng):  # values 0 to 1, dark ink on white
     return Image.fromarray((1 - digit / 255.0).astype(np.float32), "F"), {}
 
 
+def twelve_bit_scan(digit, rng):  # values 0 to 4095 in a 16-bit PNG, dark ink on white
+    big = np.asarray(Image.fromarray(255 - digit).resize((140, 140), Image.BILINEAR)).astype(np.uint16)
+    return Image.fromarray(big * 16), {}
+
+
+def integer_tiff(digit, rng):  # 32-bit integers 0 to 1000, light ink on black
+    return Image.fromarray(digit.astype(np.int32) * 1000 // 255), {}
+
+
 def small_digit_on_grey_noisy_paper(digit, rng):  # a phone photo: a small "2" off centre
     page = rng.normal(200, 12, (400, 400))
     ink = pen(digit, 80, 5)[:, 10:70]  # about 60x80 pixels
@@ -108,6 +117,13 @@ def ruled_lines(digit, rng):  # a school exercise book
     return Image.fromarray(page.astype(np.uint8), "RGB"), {"quality": 90}
 
 
+def grey_lines_across_the_strokes(digit, rng):  # wide-ruled paper, lines nearly as dark as the ink
+    page = np.full((400, 400), 240.0)
+    for row in range(20, 400, 40):
+        page[row:row + 3] = 150
+    return gray(on_page(pen(digit, 220, 8), page, 90, 90, ink_level=30)), {}
+
+
 def paper_grain(digit, rng):  # textured paper: fibres at several scales
     grain = sum(resize(rng.normal(0, 1, (n, n)), (400, 400), order=1) * s for n, s in ((25, 10), (100, 8), (400, 8)))
     return gray(on_page(pen(digit, 220, 8), 215 + grain, 90, 90, ink_level=45)), {}
@@ -123,12 +139,15 @@ STYLES = {
     "palette": (palette, "png"),
     "CMYK JPEG": (cmyk_jpeg, "jpg"),
     "float TIFF 0 to 1": (float_tiff, "tif"),
+    "12-bit scan in a 16-bit PNG": (twelve_bit_scan, "png"),
+    "32-bit integer TIFF": (integer_tiff, "tif"),
     "small digit on grey noisy paper": (small_digit_on_grey_noisy_paper, "png"),
     "fine pen on a big canvas": (fine_pen_on_a_big_canvas, "png"),
     "thick pen": (thick_pen, "png"),
     "sheet not filling the frame": (sheet_not_filling_the_frame, "jpg"),
     "light falling off": (light_falling_off, "png"),
     "ruled lines": (ruled_lines, "jpg"),
+    "grey lines across the strokes": (grey_lines_across_the_strokes, "png"),
     "paper grain": (paper_grain, "png"),
 }
 

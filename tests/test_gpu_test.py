@@ -3,8 +3,8 @@ import re
 
 import pytest
 
-from conftest import (MNIST, apple_gpu, assert_help_is_instant, assert_ok, assert_one_line_error,
-                      assert_quiet_when_cut_short, assert_refused_at_once, installed, interrupt, run_example)
+from conftest import (apple_gpu, assert_help_is_instant, assert_ok, assert_one_line_error,
+                      assert_quiet_when_cut_short, assert_refused_at_once, installed, run_example)
 
 
 def test_lists_the_cpu_in_the_posts_block_format(run_once, backend):
@@ -25,12 +25,6 @@ def test_lists_an_apple_gpu_on_a_mac(backend, tmp_path):
     assert "Keras will train on: GPU (/device:GPU:0)" in result.stdout
 
 
-def test_mnist_says_it_trains_on_the_apple_gpu_in_float32(tmp_path):
-    code, stdout, stderr = interrupt("mnist", ["--smoke", "--data", MNIST, "--out-dir", tmp_path / "o"],
-                                     after="Training on:", env={**apple_gpu(tmp_path), "KERAS_BACKEND": "tensorflow"})
-    assert "Training on: GPU (METAL); precision: float32" in stdout.splitlines()
-
-
 def test_keras_json_backend_is_respected_and_backend_wins(tmp_path):
     if not installed("torch"):
         pytest.skip("Keras backend torch is not installed")
@@ -42,10 +36,11 @@ def test_keras_json_backend_is_respected_and_backend_wins(tmp_path):
 
 
 @pytest.mark.parametrize("setting, fragments", [
-    ({"KERAS_BACKEND": "theano"}, ["KERAS_BACKEND=theano", "tensorflow, jax, torch"]),
-    ({"KERAS_BACKEND": "numpy"}, ["KERAS_BACKEND=numpy", "cannot train"]),
-    ({"floatx": "bfloat16"}, ["keras.json", "floatx=bfloat16"]),
-    ([], ["keras.json", "JSON object"]),
+    ({"KERAS_BACKEND": "theano"}, ["KERAS_BACKEND=theano", "backends that train are tensorflow, jax, torch"]),
+    ({"KERAS_BACKEND": "numpy"}, ["KERAS_BACKEND=numpy", "backends that train"]),
+    ({"KERAS_BACKEND": "openvino"}, ["KERAS_BACKEND=openvino", "backends that train"]),
+    ({"floatx": "bfloat16"}, ["Keras refuses", "keras.json", "floatx=bfloat16"]),
+    ([], ["Keras refuses", "keras.json", "JSON object"]),
 ])
 def test_settings_keras_refuses_are_one_line(setting, fragments, tmp_path):
     env = {"KERAS_HOME": str(tmp_path)}
@@ -53,7 +48,7 @@ def test_settings_keras_refuses_are_one_line(setting, fragments, tmp_path):
         env.update(setting)
     else:
         (tmp_path / "keras.json").write_text(json.dumps(setting))
-    assert_one_line_error(run_example("gpu-test", env=env), "Keras refuses", *fragments, code=1)
+    assert_one_line_error(run_example("gpu-test", env=env), *fragments, code=1)
 
 
 def test_help_bad_flags_verbose_and_a_closed_pipe(run_once):

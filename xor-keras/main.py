@@ -17,6 +17,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 FIGURE_TYPES = (".png", ".pdf", ".svg", ".jpg")
 KERAS_JSON = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"), "keras.json")
+BACKENDS = ("tensorflow", "jax", "torch")
 
 
 def main():
@@ -54,15 +55,20 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--plot", action="store_true", help="draw the decision surface to --out")
-    parser.add_argument("--out", type=figure_file, default=str(HERE / "decision_boundary.png"),
-                        help="where --plot saves its figure (default: %(default)s)")
-    parser.add_argument("--backend", choices=["tensorflow", "jax", "torch"],
+    parser.add_argument("--out", type=figure_file,
+                        help=f"where --plot saves its figure (default: {HERE / 'decision_boundary.png'})")
+    parser.add_argument("--backend", choices=BACKENDS,
                         help="Keras backend (default: KERAS_BACKEND, else keras.json's)")
     args = parser.parse_args()
     if not 0 <= args.seed < 2**32:
         parser.error(f"argument --seed: must be 0 to {2**32 - 1}")
-    if not args.plot and any(arg.startswith("--out") for arg in sys.argv[1:]):
+    if args.out and not args.plot:
         parser.error("argument --out: it names --plot's figure; add --plot")
+    if args.plot and not args.out:  # checked as if given: a read-only checkout is told before training
+        try:
+            args.out = figure_file(str(HERE / "decision_boundary.png"))
+        except argparse.ArgumentTypeError as error:
+            parser.error(f"argument --out: {error}")
     return args
 
 
@@ -79,21 +85,21 @@ def figure_file(text):
 
 def import_keras(backend):
     """Keras on this backend (else KERAS_BACKEND's, else keras.json's), or one line saying why not."""
-    if backend:
-        os.environ["KERAS_BACKEND"] = backend
+    os.environ["KERAS_BACKEND"] = backend or os.environ.get("KERAS_BACKEND", "")
+    if os.environ["KERAS_BACKEND"] not in ("", *BACKENDS):  # numpy, openvino: Keras's backends that only predict
+        sys.exit(f"error: KERAS_BACKEND={os.environ['KERAS_BACKEND']}: the Keras backends that train are {', '.join(BACKENDS)}")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow reads it once, at import
-    setting = f"KERAS_BACKEND={os.environ['KERAS_BACKEND']}" if os.environ.get("KERAS_BACKEND") else KERAS_JSON
     try:
-        if setting == "KERAS_BACKEND=numpy":
-            raise ValueError("Keras's numpy backend cannot train")
         import keras
     except ModuleNotFoundError as error:
         name = (error.name or "keras").split(".")[0]
         sys.exit(f"error: {name} is not installed (Keras needs it): pip install -r requirements"
                  f"{'-' + name if name in ('jax', 'torch') else ''}.txt")
-    except (ValueError, AttributeError) as error:  # Keras's checks of its settings
-        reason = error if isinstance(error, ValueError) else f"it must hold a JSON object ({error})"
-        sys.exit(f"error: Keras refuses {setting}: {reason} (backends that train: tensorflow, jax, torch)")
+    except (ValueError, AttributeError) as error:  # Keras's checks of its keras.json
+        sys.exit(f"error: Keras refuses {KERAS_JSON}: "
+                 f"{error if isinstance(error, ValueError) else f'it must hold a JSON object ({error})'}")
+    if keras.backend.backend() not in BACKENDS:
+        sys.exit(f"error: {KERAS_JSON}: the Keras backends that train are {', '.join(BACKENDS)}, not {keras.backend.backend()}")
     print(f"Keras backend: {keras.backend.backend()}")
     warnings.filterwarnings("ignore", "Limiting epochs")  # KERAS_MAX_EPOCHS: the reader's own setting
     return keras
