@@ -12,6 +12,7 @@ the floor and to TensorFlow's.
 
     python bench/backends.py --data PATH/TO/mnist.npz [--epochs 4] [--backends tensorflow jax torch]
                              [--steps N]   # N training steps per epoch (KERAS_MAX_STEPS_PER_EPOCH), for slow backends
+                             [--precision float32]   # main.py's --precision, e.g. as on a CPU without bfloat16
 
 With --steps (which caps the test pass too) the floor counts those digits, so the ratios stay comparable.
 """
@@ -74,6 +75,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=4, help="at least 4: the first is left out (default: 4)")
     parser.add_argument("--backends", nargs="+", default=["tensorflow", "torch", "jax"])
     parser.add_argument("--steps", type=int, help="training steps per epoch (default: all 469)")
+    parser.add_argument("--precision", help="passed on to main.py (default: its own, auto)")
     args = parser.parse_args()
     if args.epochs < 4:
         parser.error("--epochs must be at least 4 (the median of 3 epochs after the first)")
@@ -100,7 +102,8 @@ def main():
         with tempfile.TemporaryDirectory() as out_dir:
             result = subprocess.run(
                 [sys.executable, "main.py", "--data", str(args.data.resolve()), "--epochs",
-                 str(args.epochs), "--backend", backend, "--out-dir", out_dir],
+                 str(args.epochs), "--backend", backend, "--out-dir", out_dir]
+                + (["--precision", args.precision] if args.precision else []),
                 cwd=MNIST, capture_output=True, text=True, env=env)
         times = re.search(r"^Epoch times \(s\): (.*)$", result.stdout, re.M)
         accuracy = re.search(r"^Test accuracy: ([\d.]+)$", result.stdout, re.M)
