@@ -1,19 +1,17 @@
 """Classifying digits: the post's MNIST CNN, trained and saved, in Keras 3.
 
-Two 3x3 convolutions, max pooling, dropout and two dense layers, 12 epochs at batch 128,
-then `Test loss` and `Test accuracy`, as in the post. Writes the post's JSON model file
-with its weights (model.json, model.weights.h5) and history.png beside this script.
-`--predict IMAGE ...` reads digits from image files with that saved model.
+Two 3x3 convolutions, max pooling, dropout, two dense layers; 12 epochs at batch 128, then
+`Test loss` and `Test accuracy`, as in the post. Writes the post's JSON model file and its
+weights (model.json, model.weights.h5), and history.png, beside this script.
 
     cd mnist && python main.py [--epochs 12] [--seed 0] [--data mnist.npz] [--smoke]
-    cd mnist && python main.py --predict my_digit.png
+    cd mnist && python main.py --predict my_digit.png    (reads digits with the saved model)
 """
 import argparse
 import contextlib
 import hashlib
 import json
 import os
-import re
 import shutil
 import signal
 import sys
@@ -340,9 +338,9 @@ def read_pair(folder):
         sys.exit(f"error: no trained model in {folder} (model.json, model.weights.h5): train one first with "
                  f"`python main.py{'' if folder == HERE else f' --out-dir {folder}'}`")
     try:
-        config = json.loads(config_path.read_text())
-        same_run = config.pop("weights_sha256") == sha256(weights)
-        largest = max(map(int, re.findall(r"(?<![\w.])\d+(?![\w.])", json.dumps(config))))  # units, shapes
+        numbers = []  # every whole number in it: units, filters, shapes
+        config = json.loads(config_path.read_text(), parse_int=lambda text: numbers.append(int(text)) or int(text))
+        same_run, largest = config.pop("weights_sha256") == sha256(weights), max(numbers, default=0)
     except (OSError, ValueError, LookupError, TypeError) as error:
         sys.exit(f"error: {config_path}: not a model file of this script ({type(error).__name__}); train again")
     if not same_run:
