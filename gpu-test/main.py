@@ -44,7 +44,11 @@ def main():
 
 def cpu(name="/device:CPU:0"):
     """The CPU's block; its memory_limit is the machine's RAM (the post's 268435456 was a placeholder)."""
-    return {"name": name, "device_type": "CPU", "memory_limit": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")}
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # Windows has no sysconf: no memory line
+        memory = None
+    return {"name": name, "device_type": "CPU", "memory_limit": memory}
 
 
 def gpu(index, memory, description):
