@@ -1,4 +1,5 @@
 """Run each example as a reader would: `python main.py ...` in its own folder, headless."""
+import hashlib
 import importlib.util
 import os
 import re
@@ -21,6 +22,34 @@ TENSORFLOW_IMPORT = re.compile(r"WARNING: All log messages before absl::Initiali
                                r"cudart_stub\.cc:\d+\] Could not find cuda drivers)")
 
 
+def checkout_files():
+    """{path: sha256} of every file in the checkout, tracked or not (a reader's model, policy, pictures),
+    caches and virtual environments aside."""
+    found, skip = {}, {".git", "__pycache__", ".pytest_cache"}
+    for folder, subfolders, files in os.walk(ROOT):
+        subfolders[:] = [d for d in subfolders if d not in skip and not (Path(folder, d) / "pyvenv.cfg").exists()]
+        for name in files:
+            path = Path(folder, name)
+            found[str(path.relative_to(ROOT))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+def pytest_sessionstart(session):
+    if not hasattr(session.config, "workerinput"):  # once, in pytest-xdist's controller or a plain run
+        session.config.checkout_before = checkout_files()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The suite fails if it wrote, changed or deleted a file of the checkout: every run writes under a temporary folder."""
+    if hasattr(session.config, "checkout_before"):
+        before, after = session.config.checkout_before, checkout_files()
+        changed = sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+        if changed:
+            reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+            reporter.write_line(f"FAILED: the suite changed files of the checkout: {', '.join(changed)}", red=True)
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def reader_env(backend=None, **extra):
     """The environment of a reader's headless server: no display and no hint for one (no
     Matplotlib backend, no SDL driver), no Keras limits; the scripts must cope."""
@@ -33,9 +62,9 @@ def reader_env(backend=None, **extra):
     return env
 
 
-def run_example(folder, *args, backend=None, env=None, timeout=600):
-    """Run `python main.py ARGS` in ROOT/folder as a reader would, headless; return the result."""
-    return subprocess.run([sys.executable, "main.py", *map(str, args)], cwd=ROOT / folder,
+def run_example(folder, *args, backend=None, env=None, timeout=600, script="main.py"):
+    """Run `python SCRIPT ARGS` in ROOT/folder as a reader would, headless; return the result."""
+    return subprocess.run([sys.executable, script, *map(str, args)], cwd=ROOT / folder,
                           env=reader_env(backend, **(env or {})), capture_output=True, text=True, timeout=timeout)
 
 
@@ -44,10 +73,10 @@ def run_once():
     """run_example(), but each distinct run only once a session: several tests read one run."""
     runs = {}
 
-    def run(folder, *args, backend=None, env=None):
-        key = (folder, tuple(map(str, args)), backend, tuple(sorted((env or {}).items())))
+    def run(folder, *args, backend=None, env=None, script="main.py"):
+        key = (folder, script, tuple(map(str, args)), backend, tuple(sorted((env or {}).items())))
         if key not in runs:
-            runs[key] = run_example(folder, *args, backend=backend, env=env)
+            runs[key] = run_example(folder, *args, backend=backend, env=env, script=script)
         return runs[key]
     return run
 
@@ -56,13 +85,17 @@ def run_once():
 def out(tmp_path_factory):
     """A folder per backend and example for what the runs write, the same for every test."""
     root = tmp_path_factory.mktemp("out")
-    return lambda folder, backend="tensorflow": root / backend / folder
+
+    def folder(name, backend="tensorflow"):
+        (root / backend / name).mkdir(parents=True, exist_ok=True)
+        return root / backend / name
+    return folder
 
 
-def interrupt(folder, args, after, env=None, timeout=300):
-    """Start `python main.py ARGS` as a reader's shell would, press Ctrl-C once `after` is printed."""
+def interrupt(folder, args, after, env=None, timeout=300, script="main.py"):
+    """Start `python SCRIPT ARGS` as a reader's shell would, press Ctrl-C once `after` is printed."""
     # A background job of a non-interactive shell ignores SIGINT: give the script the default back.
-    process = subprocess.Popen([sys.executable, "main.py", *map(str, args)], cwd=ROOT / folder,
+    process = subprocess.Popen([sys.executable, script, *map(str, args)], cwd=ROOT / folder,
                                env=reader_env(**(env or {})),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
@@ -123,11 +156,11 @@ def hide_modules(tmp_path, *names):
 HEAVY = {"tensorflow", "keras", "jax", "torch", "matplotlib", "gymnasium", "PIL", "skimage"}
 
 
-def assert_help_is_instant(folder):
+def assert_help_is_instant(folder, script="main.py"):
     """--help imports nothing heavy: the arguments are parsed before TensorFlow loads."""
-    result = subprocess.run([sys.executable, "-X", "importtime", "main.py", "--help"], cwd=ROOT / folder,
+    result = subprocess.run([sys.executable, "-X", "importtime", script, "--help"], cwd=ROOT / folder,
                             capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0 and result.stdout.startswith("usage: main.py"), result.stderr[-2000:]
+    assert result.returncode == 0 and result.stdout.startswith(f"usage: {script}"), result.stderr[-2000:]
     imported = {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines()}
     assert not imported & HEAVY, imported & HEAVY
     return result.stdout
@@ -150,18 +183,18 @@ def run_watching_imports(folder, *args, **options):
     return result, set(imported.read_text().split()) if imported.exists() else set()
 
 
-def assert_refused_at_once(folder, *args, fragment):
+def assert_refused_at_once(folder, *args, fragment, script="main.py"):
     """A bad argument: one line and exit 2 while parsing, before anything heavy is imported."""
-    result, imported = run_watching_imports(folder, *args, timeout=60)
+    result, imported = run_watching_imports(folder, *args, timeout=60, script=script)
     assert not imported, imported
     line = assert_one_line_error(result, fragment, code=2)
     assert result.stdout == ""
     return line
 
 
-def assert_quiet_when_cut_short(folder, *args, env=None):
-    """`python main.py | head -1`: one line, then a quiet stop (no BrokenPipeError)."""
-    command = " ".join([sys.executable, "main.py", *map(str, args)]) + " | head -1"
+def assert_quiet_when_cut_short(folder, *args, env=None, script="main.py"):
+    """`python SCRIPT | head -1`: one line, then a quiet stop (no BrokenPipeError)."""
+    command = " ".join([sys.executable, script, *map(str, args)]) + " | head -1"
     result = subprocess.run(["bash", "-c", command], cwd=ROOT / folder, env=reader_env(**(env or {})),
                             capture_output=True, text=True, timeout=600)
     assert len(result.stdout.splitlines()) == 1
