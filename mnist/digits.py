@@ -1,12 +1,12 @@
-"""A digit in an image file, prepared as MNIST's were: the ink found, 20x20, centred in 28x28.
+"""A digit in an image file, prepared as MNIST's were: the ink found, scaled to a box, centred in 28x28.
 
-Photos, scans and drawings: any size up to 50 megapixels, any mode Pillow reads, upright as
-the EXIF orientation says, dark ink on light paper or light on dark. The paper and its
-lighting are taken away (a morphological top-hat: what is thinner than a fifth of the
-picture), the ink is told from the paper by a threshold that adapts to the picture (Otsu's),
-ruled lines and specks are dropped, and the digit is the main connected strokes. MNIST made
-its digits from black-and-white scans, scaled to fit 20x20 and centred by mass in 28x28;
-so are these, with the strokes first brought to MNIST's thickness for their size.
+Photos, scans, drawings and printed digits: any size up to 50 megapixels, any mode Pillow reads,
+upright as the EXIF orientation says, dark ink on light paper or light on dark, a tight crop or a
+page. The paper's lighting is taken away (a smooth surface through its brightest parts), the ink
+is told from the paper at half its full strength (or Otsu's threshold, if higher), ruled lines and what runs along the picture's edge (a
+table, a sheet's edge) are dropped, and the digit is the main connected strokes. MNIST scaled its
+digits to fit 20x20 and centred them by mass in 28x28; so are these, their strokes brought to
+MNIST's width, in boxes of a few sizes: predict.py keeps the reading the model is surest of.
 """
 import warnings
 
@@ -16,43 +16,22 @@ from scipy import ndimage
 from skimage import filters, measure, morphology, transform
 
 WORK = 512  # pixels on the longer side while finding the ink
-STROKE = 0.13  # MNIST's stroke width, a fraction of the digit's height (2.6 of 20 pixels)
+# the digit's longer side in 28x28, a reading each: MNIST's was 20, but MNIST's models read printed
+# and thick digits better a little smaller (bench/README.md)
+BOXES = (18, 16)
+STROKES = (0.10, 0.20)  # the thinnest and the thickest strokes kept, a fraction of the digit's longer side
 
 
-def read_digit(path, max_pixels=50_000_000):
-    """The digit in the image file at path: (28, 28) float32, ink 0 to 1 on black, as MNIST's.
-    Raises ValueError saying why when there is none to read (no file, not an image, blank)."""
-    ink = find_ink(read_gray(path, max_pixels))
-    labels = measure.label(ink)
-    parts = measure.regionprops(labels)
-    inside = [p for p in parts if min(p.bbox[:2]) > 0 and p.bbox[2] < ink.shape[0] and p.bbox[3] < ink.shape[1]]
-    parts = inside or parts  # what touches the picture's edge is the table or the sheet's edge, if anything else is there
-    if not parts:
-        raise ValueError("no digit found (the image is blank)")
-    largest = max(parts, key=lambda p: p.area)
-    top, left, bottom, right = largest.bbox
-    margin = (bottom - top) // 2  # the other strokes of a digit are near its largest one
-    kept = [p.label for p in parts if p.area >= 0.1 * largest.area and p.bbox[0] < bottom + margin
-            and p.bbox[2] > top - margin and p.bbox[1] < right + margin and p.bbox[3] > left - margin]
-    digit = np.isin(labels, kept)
-    rows, cols = np.flatnonzero(digit.any(axis=1)), np.flatnonzero(digit.any(axis=0))
-    digit = digit[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-    width = digit.sum() / max(1, morphology.skeletonize(digit).sum())  # ink area over stroke length
-    grow = round((STROKE * max(digit.shape) - width) / 2)
-    if grow > 0:  # a fine pen: thicken to MNIST's strokes, or they fade away at 20x20
-        digit = ndimage.distance_transform_edt(~np.pad(digit, grow)) <= grow
-    scale = 20 / max(digit.shape)
-    small = transform.resize(digit.astype(float), (max(1, round(digit.shape[0] * scale)),
-                                                  max(1, round(digit.shape[1] * scale))), anti_aliasing=True)
-    out = np.zeros((28, 28))
-    top, left = (28 - small.shape[0]) // 2, (28 - small.shape[1]) // 2
-    out[top:top + small.shape[0], left:left + small.shape[1]] = small / small.max()
-    shift = np.round(14 - np.array(ndimage.center_of_mass(out))).astype(int)  # centred by mass, as MNIST's
-    return np.roll(out, shift, axis=(0, 1)).clip(0, 1).astype("float32")
+def read_candidates(path, max_pixels=50_000_000):
+    """The digit in the image file at path, read once per box size: (len(BOXES), 28, 28) float32, ink 0
+    to 1 on black as MNIST's. Raises OSError (Pillow's: no file, not an image, cut short) or ValueError
+    (blank, too large) saying why there is none to read."""
+    digit = pick_digit(find_ink(read_gray(path, max_pixels)))
+    return np.stack([normalize(digit, box) for box in BOXES])
 
 
 def read_gray(path, max_pixels):
-    """Brightness 0 to 1 of an image file, at most WORK pixels on its longer side."""
+    """Brightness 0 to 1 of an image file, WORK pixels on its longer side."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -74,27 +53,81 @@ def read_gray(path, max_pixels):
                         gray = gray * alpha + (np.average(gray, weights=alpha) < 0.5) * (1 - alpha)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValueError("too large to read safely: scale it down first") from None
-    except OSError as error:  # no such file, not an image, cut short
-        raise ValueError(error.strerror or f"not a readable image ({type(error).__name__})") from None
     scale = WORK / max(gray.shape)
-    return transform.resize(gray, (round(gray.shape[0] * scale), round(gray.shape[1] * scale)),
+    return transform.resize(gray, (max(1, round(gray.shape[0] * scale)), max(1, round(gray.shape[1] * scale))),
                             anti_aliasing=scale < 1)
 
 
 def find_ink(gray):
-    """The ink, True, from a picture's brightness: the paper (what is wider than a fifth of the
-    picture), its lighting and its grain taken away, Otsu's threshold, and ruled lines dropped."""
-    (h, w), paper = gray.shape, (max(gray.shape) // 5,) * 2
-    light = ndimage.grey_opening(gray, size=paper)  # what is light and wider than strokes: paper, if any
-    if np.median(gray) > 0.5 or light.max() > 0.5:  # dark ink: on paper that fills the picture, or on a sheet in it
-        ink = ndimage.grey_closing(gray, size=paper) - gray
-    else:  # light ink on dark
-        ink = gray - light
-    ink = filters.gaussian(ink, sigma=1)
+    """The ink, True, from a picture's brightness: darker (or lighter) than the paper under its
+    lighting, by half or more, with ruled lines across nearly all of the picture dropped."""
+    (h, w), smooth = gray.shape, filters.gaussian(gray, sigma=2)
+    if np.median(smooth) < (smooth.min() + smooth.max()) / 2:  # most of the picture is paper: here, dark
+        gray = 1 - gray
+    ink = filters.gaussian(np.clip(1 - gray / np.maximum(paper(gray), 1e-3), 0, 1), sigma=2)
     if ink.max() < 0.1:
         return np.zeros(ink.shape, bool)
-    mask = ink > filters.threshold_otsu(ink)
-    for line, across in (((1, w * 19 // 20), (h // 64, 1)), ((h * 19 // 20, 1), (1, w // 64))):
-        lines = ndimage.grey_opening(mask, size=line)  # ruled lines: across nearly all of the picture
+    otsu = filters.threshold_otsu(ink)  # and at least half the ink's full strength, however much paper there is
+    mask = ink > max(otsu, 0.5 * np.percentile(ink[ink > otsu], 95))
+    for line, across, thick in (((1, w * 19 // 20), (h // 64 + 1, 1), (h // 32, 1)),
+                                ((h * 19 // 20, 1), (1, w // 64 + 1), (1, w // 32))):
+        lines, count = ndimage.label(ndimage.grey_opening(mask, size=line))  # runs across nearly all the picture
+        thin = ndimage.mean(~ndimage.binary_opening(mask, np.ones(thick)), lines, range(1, count + 1))
+        lines = np.isin(lines, 1 + np.flatnonzero(thin > 0.5))  # ruled lines are thin; a thick stroke's edge is not
         mask = ndimage.binary_closing(mask & ~lines, np.ones(across)) | (mask & ~lines)  # strokes they cut, joined
     return mask
+
+
+def paper(gray, blocks=16):
+    """The paper's brightness under its lighting: a quadratic surface through the brightest pixels of
+    each of blocks x blocks parts of the picture, leaving out the parts darker than it (ink, a table)."""
+    (h, w), rows, cols = gray.shape, np.array_split(np.arange(gray.shape[0]), blocks), np.array_split(
+        np.arange(gray.shape[1]), blocks)
+    y, x = np.meshgrid([r.mean() / h - 0.5 for r in rows], [c.mean() / w - 0.5 for c in cols], indexing="ij")
+    bright = np.array([[np.percentile(gray[np.ix_(r, c)], 90) for c in cols] for r in rows]).ravel()
+    terms = lambda y, x: np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], -1)
+    design, keep = terms(y.ravel(), x.ravel()), bright >= np.median(bright)
+    for _ in range(5):  # refit on the parts within 15% of the surface
+        coefficients = np.linalg.lstsq(design[keep], bright[keep], rcond=None)[0]
+        keep = bright > 0.85 * design @ coefficients
+    y, x = np.meshgrid((np.arange(h) + 0.5) / h - 0.5, (np.arange(w) + 0.5) / w - 0.5, indexing="ij")
+    return terms(y, x) @ coefficients
+
+
+def pick_digit(ink):
+    """The digit's strokes, cropped: the largest part that does not run along the picture's edge,
+    and the parts near it of a tenth of its size or more."""
+    labels = measure.label(ink)
+    edge = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    along_edge = np.bincount(edge, minlength=labels.max() + 1) >= 0.6 * max(ink.shape)  # a table, a sheet's edge
+    parts = [p for p in measure.regionprops(labels) if not along_edge[p.label]] or measure.regionprops(labels)
+    if not parts:
+        raise ValueError("no digit found (the image is blank)")
+    largest = max(parts, key=lambda p: p.area)
+    top, left, bottom, right = largest.bbox
+    margin = (bottom - top) // 2  # the other strokes of a digit are near its largest one
+    kept = [p.label for p in parts if p.area >= 0.1 * largest.area and p.bbox[0] < bottom + margin
+            and p.bbox[2] > top - margin and p.bbox[1] < right + margin and p.bbox[3] > left - margin]
+    digit = np.isin(labels, kept)
+    rows, cols = np.flatnonzero(digit.any(axis=1)), np.flatnonzero(digit.any(axis=0))
+    return digit[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+
+
+def normalize(digit, box):
+    """The cropped strokes as MNIST drew its digits: strokes brought within STROKES of the longer side
+    (a fine pen thickened, a thick marker thinned), scaled to fit box x box, centred by mass in 28x28."""
+    skeleton = morphology.skeletonize(digit)
+    width = 2 * np.median(ndimage.distance_transform_edt(digit)[skeleton]) if skeleton.any() else 1
+    grow, shrink = (round((s * max(digit.shape) - width) / 2) for s in STROKES)
+    if shrink < 0 and (ndimage.distance_transform_edt(digit) > -shrink).any():
+        digit = ndimage.distance_transform_edt(digit) > -shrink
+    elif grow > 0:
+        digit = ndimage.distance_transform_edt(~np.pad(digit, grow)) <= grow
+    scale = box / max(digit.shape)
+    small = transform.resize(digit.astype(float), (max(1, round(digit.shape[0] * scale)),
+                                                  max(1, round(digit.shape[1] * scale))), anti_aliasing=True)
+    out = np.zeros((28, 28))
+    top, left = (28 - small.shape[0]) // 2, (28 - small.shape[1]) // 2
+    out[top:top + small.shape[0], left:left + small.shape[1]] = small / small.max()
+    shift = np.round(14 - np.array(ndimage.center_of_mass(out))).astype(int)  # centred by mass, as MNIST's
+    return np.roll(out, shift, axis=(0, 1)).clip(0, 1).astype("float32")
