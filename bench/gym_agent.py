@@ -1,6 +1,7 @@
 """How fast does gym-simple's Keras agent solve CartPole-v0? Three seeds, one after another.
 
-Runs the real script (`gym-simple/main.py --agent keras --no-render --seed S`)
+Runs the real script (`gym-simple/agent.py --no-render --seed S --out TMP/cartpole.gif`: its policy
+goes to a temporary folder)
 and prints, per seed, the wall time of the whole run, the iterations it took and
 the final 100-episode average. The goal it is measured against: solved every
 seed, each in under 2 minutes. Extra arguments go to the script (e.g. --backend jax).
@@ -12,6 +13,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,8 +27,9 @@ def main():
     walls = []
     for seed in args.seeds:
         start = time.perf_counter()
-        result = subprocess.run([sys.executable, "main.py", "--agent", "keras", "--no-render",
-                                 "--seed", str(seed), *extra], cwd=FOLDER, capture_output=True, text=True)
+        with tempfile.TemporaryDirectory() as out:
+            result = subprocess.run([sys.executable, "agent.py", "--no-render", "--seed", str(seed), "--out",
+                                     str(Path(out) / "cartpole.gif"), *extra], cwd=FOLDER, capture_output=True, text=True)
         wall = time.perf_counter() - start
         solved = re.search(r"^Solved .* after (\d+) iterations .*: average reward ([\d.]+)", result.stdout, re.M)
         if solved:

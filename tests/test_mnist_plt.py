@@ -9,7 +9,7 @@ from matplotlib import image
 from PIL import Image
 
 from conftest import (MNIST, assert_help_is_instant, assert_ok, assert_one_line_error, assert_refused_at_once,
-                      run_example, write_npz)
+                      reader_env, run_example, write_npz)
 
 OFFLINE = {var: "http://127.0.0.1:9" for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")}
 
@@ -50,13 +50,13 @@ def test_index_picks_another_digit_and_a_dead_display_warns_of_nothing(tmp_path)
     with np.load(MNIST) as data:
         assert correlation(drawn_digit(tmp_path / "seven.png"), data["x_train"][15] / 255) > 0.9
     result = run_example("mnist_plt", "--data", MNIST, "--index", 2048, "--out", tmp_path / "x.png")
-    assert_one_line_error(result, "--index 2048", "2048 digits")
+    assert_one_line_error(result, "--index 2048", "digits 0 to 2047")
 
 
 @pytest.mark.parametrize("case, fragment", [
     ("missing", "No such file"), ("text", "not a readable mnist.npz"), ("cut short", "not a readable mnist.npz"),
-    (".npy", "not a readable mnist.npz"), ("zip, not npz", "not a readable mnist.npz"),
-    ("no x_test", "x_test"), ("shape", "x_train is uint8 (50, 32, 32)"), ("labels", "y_train uint8 (49,)"),
+    (".npy", "not a readable mnist.npz"), ("zip, not npz", "x_train is ()"),
+    ("no x_test", "x_test"), ("labels", "x_train is (50, 28, 28) and y_train (49,)"),
 ])
 def test_bad_data_is_one_line_at_once(case, fragment, tmp_path):
     path = tmp_path / "mnist.npz"
@@ -73,8 +73,6 @@ def test_bad_data_is_one_line_at_once(case, fragment, tmp_path):
                 archive.writestr(f"{key}.npy", b"not an array")
     elif case == "no x_test":
         write_npz(path, x_test=None)
-    elif case == "shape":
-        write_npz(path, x_train=np.zeros((50, 32, 32), np.uint8))
     elif case == "labels":
         write_npz(path, y_train=np.zeros(49, np.uint8))
     line = assert_refused_at_once("mnist_plt", "--data", path, "--out", tmp_path / "d.png", fragment=fragment)
@@ -95,11 +93,13 @@ def test_a_cached_mnist_npz_that_keras_would_delete_is_kept(tmp_path):
     assert cached.read_bytes() == MNIST.read_bytes()
 
 
-def test_bad_arguments_are_one_line_at_once(read_only_copy):
+def test_bad_arguments_are_one_line(read_only_copy, tmp_path):
     assert "--index" in assert_help_is_instant("mnist_plt")
-    for args, fragment in [(["--index", "-1"], "--index"), (["--index", "x"], "--index"),
-                           (["--out", "digit.mp4"], "--out"), (["--out", "."], "--out"),
-                           (["--out", "main.py/digit.png"], "cannot write")]:
+    for args, fragment in [(["--index", "x"], "--index"), (["--out", "digit.mp4"], "--out"), (["--out", "."], "--out")]:
         assert_refused_at_once("mnist_plt", *args, fragment=fragment)
-    result = subprocess.run([sys.executable, "main.py"], cwd=read_only_copy("mnist_plt"), capture_output=True, text=True)
-    assert_one_line_error(result, "--out", "cannot write", code=2)
+    result = run_example("mnist_plt", "--data", MNIST, "--index", -1, "--out", tmp_path / "x.png")
+    assert_one_line_error(result, "--index -1", "0 to 2047", code=1)
+    folder = read_only_copy("mnist_plt")  # a read-only checkout: the default figure cannot be written
+    result = subprocess.run([sys.executable, "main.py", "--data", MNIST], cwd=folder, capture_output=True, text=True,
+                            env=reader_env())
+    assert_one_line_error(result, str(folder / "digit.png"), code=1)

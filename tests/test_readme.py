@@ -1,7 +1,7 @@
 """The README's examples run, and print what the README shows.
 
-Each ```text block that starts with `$ python main.py ...` is the output of that command in the
-folder of the `cd` above it. The test runs it as a reader would, with the fixture as --data and the
+Each ```text block that starts with `$ python SCRIPT ...` (main.py, predict.py, agent.py) is the output
+of that command in the folder of the `cd` above it. The test runs it as a reader would, with the fixture as --data and the
 outputs in a temporary folder (nothing of the reader's is overwritten), and matches the lines: `…`
 stands for what varies (times, last digits, paths), a line `...` for lines left out, and the full
 MNIST's 60000 training digits for the fixture's 2048.
@@ -26,9 +26,10 @@ def outputs():
         cd = re.findall(r"\bcd ([\w-]+) &&", body)
         if language == "bash" and cd:
             folder = cd[-1]
-        elif language == "text" and body.startswith("$ python main.py"):
+        elif language == "text" and re.match(r"\$ python \w+\.py", body):
             command, *shown = body.rstrip("\n").split("\n")
-            found.append(pytest.param(folder, shlex.split(command)[3:], shown, id=f"{folder}: {command[2:]}"))
+            script, *args = shlex.split(command)[2:]
+            found.append(pytest.param(folder, script, args, shown, id=f"{folder}: {command[2:]}"))
     return found
 
 
@@ -37,35 +38,38 @@ def pattern(shown):
     return "".join(r"(?:.*\n)*?" if line == "..." else re.escape(line).replace("…", ".*?") + "\n" for line in shown)
 
 
-@pytest.mark.parametrize("folder, args, shown", outputs())
-def test_readme_output_is_what_the_script_prints(folder, args, shown, run_once, out):
+@pytest.mark.parametrize("folder, script, args, shown", outputs())
+def test_readme_output_is_what_the_script_prints(folder, script, args, shown, run_once, out):
     where = out(folder)
     extra = {"mnist_plt": ["--data", MNIST, "--out", where / "digit.png"],
              "mnist": ["--data", MNIST, "--out-dir", where],
-             "xor-keras": ["--out", where / "decision_boundary.png"],
              "gym-simple": ["--out", where / "cartpole.gif"]}.get(folder, [])
-    if "--predict" in args:  # the model of the README's smoke run
+    if "--plot" in args:  # xor-keras: its figure, in the temporary folder
+        args = [*args, where / "decision_boundary.png"]
+    if script == "predict.py":  # with the model of the README's smoke run
         assert_ok(run_once("mnist", "--smoke", *extra, backend="tensorflow"))
-        extra = ["--out-dir", where]
-    result = assert_ok(run_once(folder, *args, *extra, backend="tensorflow"))
+        extra = ["--model-dir", where]
+    result = assert_ok(run_once(folder, *args, *extra, backend="tensorflow", script=script))
     shown = [line.replace("(60000, 28, 28)", "(2048, 28, 28)") for line in shown]
     assert re.fullmatch(pattern(shown), result.stdout), \
         "README shows:\n" + "\n".join(shown) + "\n\nthe script printed:\n" + result.stdout[-3000:]
 
 
-def test_readme_has_an_output_for_each_example():
-    assert {param.values[0] for param in outputs()} == {"gpu-test", "xor-numpy", "xor-keras", "mnist_plt", "mnist",
-                                                       "gym-simple"}
+def test_readme_has_an_output_for_each_script():
+    assert {(param.values[0], param.values[1]) for param in outputs()} == {
+        ("gpu-test", "main.py"), ("xor-numpy", "main.py"), ("xor-keras", "main.py"), ("mnist_plt", "main.py"),
+        ("mnist", "main.py"), ("mnist", "predict.py"), ("gym-simple", "main.py"), ("gym-simple", "agent.py")}
 
 
 def test_readme_commands_use_flags_the_scripts_have():
-    """Each `cd FOLDER && python main.py ...` line names a folder, and flags its script takes."""
-    for language, body in BLOCKS:
-        for folder, args in re.findall(r"\bcd ([\w-]+) && python main\.py([^\n#]*)", body):
-            flags = set(re.findall(r"--[\w-]+", args + " ".join(re.findall(r"#.*", body))))
-            helped = subprocess.run([sys.executable, "main.py", "--help"], cwd=ROOT / folder, capture_output=True,
-                                    text=True).stdout
-            assert flags <= set(re.findall(r"--[\w-]+", helped)), (folder, flags)
+    """Each `cd FOLDER && python SCRIPT ...` line names a folder, and flags its script takes (in its comment too)."""
+    commands = [command for language, body in BLOCKS
+                for command in re.findall(r"\bcd ([\w-]+) && python (\w+\.py)([^\n]*)", body)]
+    assert len(commands) >= 8
+    for folder, script, args in commands:
+        helped = subprocess.run([sys.executable, script, "--help"], cwd=ROOT / folder, capture_output=True,
+                                text=True).stdout
+        assert set(re.findall(r"--[\w-]+", args)) <= set(re.findall(r"--[\w-]+", helped)), (folder, script, args)
 
 
 def test_readme_pictures_are_in_the_repo_small_and_readable():

@@ -39,5 +39,5 @@ def test_bad_seed_is_one_line_at_once(seed):
 def test_help_ctrl_c_and_a_closed_pipe():
     assert "--seed" in assert_help_is_instant("xor-numpy")
     code, stdout, stderr = interrupt("xor-numpy", [], after="Error:")
-    assert (code, stderr) == (130, "interrupted\n")
+    assert (code, stderr) == (130, "interrupted\n")  # one line, no traceback
     assert_quiet_when_cut_short("xor-numpy")

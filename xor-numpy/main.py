@@ -1,12 +1,11 @@
 """XOR with NumPy: the post's two-layer network, from "A Neural Network in 11 lines of Python".
 
-Three inputs (the two bits and a bias column of ones), four sigmoid hidden units, one
-sigmoid output, 60,000 full-batch updates. Seed 1 gives the source post's numbers.
-
+Four sigmoid hidden units, 60,000 full-batch updates; seed 1 gives the source post's numbers.
     cd xor-numpy && python main.py [--seed 1]
 """
 import argparse
 import os
+import signal
 import sys
 
 import numpy as np
@@ -16,7 +15,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=1, help="seed of the initial weights (default: 1)")
     args = parser.parse_args()
-    if not 0 <= args.seed < 2**32:
+    if not 0 <= args.seed < 2**32:  # the seeds NumPy takes
         parser.error(f"argument --seed: must be 0 to {2**32 - 1}")
     np.random.seed(args.seed)  # beyond the post: the same numbers on every run
 
@@ -39,12 +38,13 @@ def main():
 
 
 if __name__ == "__main__":
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not where Ctrl-C is ignored
+        signal.signal(signal.SIGINT, lambda *_: (sys.stdout.flush(), print("interrupted", file=sys.stderr), os._exit(130)))
     try:
         main()
         sys.stdout.flush()
-    except KeyboardInterrupt:  # Ctrl-C: one line, and the shell's code for it
-        print("interrupted", file=sys.stderr)
-        sys.exit(130)
-    except BrokenPipeError:  # `python main.py | head -3`: stop quietly, as Python's docs advise
+    except BrokenPipeError:  # `python main.py | head`: stop quietly, as Python's docs advise
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
+    except OSError as error:  # a full disk, a folder that cannot be written to
+        sys.exit(f"error: {error}")
