@@ -103,7 +103,8 @@ def with_margin(crop, rng):
 
 
 def fonts():
-    """The .ttf fonts Matplotlib and the system ship that draw ten different digits (not symbol fonts)."""
+    """The .ttf fonts Matplotlib and the system ship that draw ten different digits (not symbol fonts:
+    TeX's cmex10 and cmsy10 draw ten different signs where the digits would be, STIX's size variants too)."""
     import matplotlib
 
     found = {}
@@ -111,7 +112,7 @@ def fonts():
                        + glob.glob("/usr/share/fonts/**/*.ttf", recursive=True)):
         try:
             font = ImageFont.truetype(path, 100)
-            if len({bytes(font.getmask(str(d))) for d in range(10)}) == 10 and "STIXSiz" not in path:
+            if len({bytes(font.getmask(str(d))) for d in range(10)}) == 10 and not re.search("STIXSiz|cmex|cmsy", path):
                 found.setdefault(Path(path).name, path)
         except OSError:
             pass
