@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from main import HERE, choose_render_mode, gif_name, make, play_episodes, register_atari, save_gif  # beside this script
+from main import HERE, choose_render_mode, gif_name, make_errors, play_episodes, register_atari, save_gif  # beside this script
 
 BACKENDS = ("tensorflow", "jax", "torch")
 
@@ -39,7 +39,8 @@ def main():
     import gymnasium as gym
 
     atari = register_atari(gym)
-    envs = [make(gym, args.env, atari) for _ in range(16)]
+    with make_errors(args.env, atari):
+        envs = [gym.make(args.env) for _ in range(16)]
     if not hasattr(envs[0].action_space, "n") or len(envs[0].observation_space.shape or ()) != 1:
         sys.exit(f"error: --env {args.env}: the policy needs discrete actions and a flat observation, "
                  f"not {envs[0].action_space} and {envs[0].observation_space}")
@@ -54,7 +55,7 @@ def main():
     os.replace(args.out.with_name(".tmp-policy.keras"), args.out.with_name("policy.keras"))  # replaced whole, or not at all
     print(f"policy saved to {args.out.with_name('policy.keras')}")
 
-    env = make(gym, args.env, atari, render_mode=render_mode)
+    env = gym.make(args.env, render_mode=render_mode)
     act = lambda observation: int(np.argmax(policy.predict_on_batch(observation[None].astype("float32"))[0]))
     frames = play_episodes(env, args.seed, 1, act)
     env.close()

@@ -6,6 +6,7 @@ in a window where one opens, else it is saved as a GIF beside this script (or --
     cd gym-simple && python main.py [--env MsPacman-v0] [--episodes 20] [--seed 0] [--no-render]
 """
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -40,7 +41,8 @@ def main():
         else "; Atari games such as MsPacman-v0: pip install ale-py")))
 
     # load an environment
-    env = make(gym, args.env, atari, render_mode=render_mode)  # Gymnasium: rendering is chosen here
+    with make_errors(args.env, atari):  # beyond the post: Gymnasium's own line on a name it does not know
+        env = gym.make(args.env, render_mode=render_mode)  # Gymnasium: rendering is chosen here
 
     print("Action space: {}".format(env.action_space))
     print("Observation space: {}".format(post_style(env.observation_space)))
@@ -87,14 +89,17 @@ def register_atari(gym):
     return {name for name, spec in gym.envs.registry.items() if str(spec.entry_point).startswith("ale_py")}
 
 
-def make(gym, env_id, atari, **options):
-    """gym.make, or Gymnasium's own line on a name it does not know ("Did you mean") or a missing package."""
+@contextlib.contextmanager
+def make_errors(env_id, atari):
+    """Around gym.make: Gymnasium's own line on a name it does not know ("Did you mean") or a missing package."""
+    from gymnasium.error import Error
+
     warnings.filterwarnings("ignore", message=".*is out of date")  # CartPole-v0, MsPacman-v0: the post's
     try:
-        return gym.make(env_id, **options)
+        yield
     except ModuleNotFoundError as error:  # phys2d's flax, say
         sys.exit(f"error: --env {env_id} needs {error.name}, which is not installed: pip install {error.name}")
-    except gym.error.Error as error:
+    except Error as error:
         hint = "" if atari else " (the Atari games need ale-py: pip install ale-py)"
         sys.exit(f"error: --env {env_id}: {str(error).splitlines()[0]}{hint}")
 

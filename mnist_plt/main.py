@@ -5,6 +5,7 @@ the training data's shape and draws train_images[4] to digit.png, and in a windo
     cd mnist_plt && python main.py [--index 4] [--data mnist.npz] [--out digit.png]
 """
 import argparse
+import contextlib
 import hashlib
 import os
 import signal
@@ -33,7 +34,8 @@ def main():
     from keras.datasets import mnist
     import matplotlib.pyplot as plt
 
-    (train_images, train_labels), (test_images, test_labels) = args.data or load_data(mnist)
+    with download_errors(args.data):  # beyond the post: --data offline; a cached mnist.npz Keras would delete is kept
+        (train_images, train_labels), (test_images, test_labels) = mnist.load_data() if not args.data else args.data
 
     print("training data = dims: {}, shape: {}, dtype: {}".format(
         train_images.ndim, train_images.shape, train_images.dtype))
@@ -64,13 +66,15 @@ def mnist_npz(path):
     return found
 
 
-def load_data(mnist):
-    """mnist.load_data(), or one line where Keras would delete a cached mnist.npz not its own, or is offline."""
+@contextlib.contextmanager
+def download_errors(data):
+    """Around mnist.load_data() (not with --data): one line where Keras would delete a cached mnist.npz
+    not its own, or is offline."""
     cached = KERAS_HOME / "datasets" / "mnist.npz"
-    if cached.is_file() and hashlib.sha256(cached.read_bytes()).hexdigest() != KERAS_MNIST_SHA256:
+    if not data and cached.is_file() and hashlib.sha256(cached.read_bytes()).hexdigest() != KERAS_MNIST_SHA256:
         sys.exit(f"error: {cached} is not Keras's own download, which Keras would delete: pass it as --data, or move it")
     try:
-        return mnist.load_data()
+        yield
     except Exception as error:  # Keras raises a bare Exception when the download fails
         if "URL fetch failure" not in str(error):
             raise
