@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -134,11 +135,13 @@ def positive(text):
 
 
 def out_dir(text):
-    """--out-dir: a folder that exists, or can be made, and can be written to: checked before training."""
+    """--out-dir: a folder, made if need be, in which a file can be written: tried before training."""
     path = Path(text).resolve()
-    existing = next(p for p in (path, *path.parents) if p.exists())
-    if not existing.is_dir() or not os.access(existing, os.W_OK):
-        raise argparse.ArgumentTypeError(f"{text}: cannot write in {existing}")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=path).close()
+    except OSError as error:
+        raise argparse.ArgumentTypeError(f"{text}: cannot write in {path} ({error.strerror or error})")
     return path
 
 

@@ -443,6 +443,9 @@ def test_refused_before_training(read_only_copy, tmp_path):
     result = subprocess.run([sys.executable, "main.py", "--smoke", "--data", MNIST], cwd=read_only_copy("mnist"),
                             capture_output=True, text=True, env=reader_env())
     assert_one_line_error(result, "--out-dir", "cannot write", code=2)
+    (tmp_path / "a-file").write_text("")  # a folder that cannot be made, whoever runs it (root too)
+    result = run_example("mnist", "--smoke", "--data", MNIST, "--out-dir", tmp_path / "a-file" / "out")
+    assert_one_line_error(result, "--out-dir", "cannot write", "Not a directory", code=2)
     result = run_example("mnist", "--smoke", "--cpu-devices", 8, "--data", MNIST, "--out-dir", tmp_path)
     assert_one_line_error(result, "8 devices", "global batch of 1024", "512 test digits")
     assert "Epoch" not in result.stdout
