@@ -135,13 +135,13 @@ def positive(text):
 
 
 def out_dir(text):
-    """--out-dir: a folder, made if need be, in which a file can be written: tried before training."""
+    """--out-dir: a folder, or one that can be made, where a file can be written: tried before training."""
     path = Path(text).resolve()
+    existing = next(p for p in (path, *path.parents) if p.exists())
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        tempfile.TemporaryFile(dir=path).close()
+        tempfile.TemporaryFile(dir=existing).close()  # a real try: os.access says yes to root everywhere
     except OSError as error:
-        raise argparse.ArgumentTypeError(f"{text}: cannot write in {path} ({error.strerror or error})")
+        raise argparse.ArgumentTypeError(f"{text}: cannot write in {existing} ({error.strerror or error})")
     return path
 
 
