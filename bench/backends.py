@@ -4,15 +4,14 @@ First measures this machine's matrix-multiply peak in float32 and bfloat16 (2048
 median of 5, the best of the installed TensorFlow and PyTorch), and the floor those
 peaks put under one epoch of the post's CNN: the FLOPs of training on 60,000 digits
 and testing on 10,000 (about 4.5 TFLOP), divided by the peak. Then runs the real
-script (`mnist/main.py --data DATA --epochs N --backend B`, its own defaults
-otherwise) once per installed backend, one after another, and prints each backend's
-median epoch after the first (compilation excluded, the per-epoch test pass
-included), its slowest such epoch against that median, and the median as a ratio to
-the floor and to TensorFlow's.
+script (`KERAS_BACKEND=B python main.py --data DATA --epochs N`, in a copy of mnist/
+in a temporary folder) once per installed backend, one after another, and prints each
+backend's median epoch after the first (compilation excluded, the per-epoch test pass
+included, whole seconds as Keras prints them), its slowest such epoch against that
+median, and the median as a ratio to the floor and to TensorFlow's (the baseline).
 
     python bench/backends.py --data PATH/TO/mnist.npz [--epochs 4] [--backends tensorflow jax torch]
                              [--steps N]   # N training steps per epoch (KERAS_MAX_STEPS_PER_EPOCH), for slow backends
-                             [--precision float32]   # main.py's --precision, e.g. as on a CPU without bfloat16
 
 With --steps (which caps the test pass too) the floor counts those digits, so the ratios stay comparable.
 """
@@ -22,6 +21,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -75,7 +75,6 @@ def main():
     parser.add_argument("--epochs", type=int, default=4, help="at least 4: the first is left out (default: 4)")
     parser.add_argument("--backends", nargs="+", default=["tensorflow", "torch", "jax"])
     parser.add_argument("--steps", type=int, help="training steps per epoch (default: all 469)")
-    parser.add_argument("--precision", help="passed on to main.py (default: its own, auto)")
     args = parser.parse_args()
     if args.epochs < 4:
         parser.error("--epochs must be at least 4 (the median of 3 epochs after the first)")
@@ -99,23 +98,22 @@ def main():
     rows = {}
     env = dict(os.environ, **({"KERAS_MAX_STEPS_PER_EPOCH": str(steps)} if args.steps else {}))
     for backend in installed:
-        with tempfile.TemporaryDirectory() as out_dir:
-            result = subprocess.run(
-                [sys.executable, "main.py", "--data", str(args.data.resolve()), "--epochs",
-                 str(args.epochs), "--backend", backend, "--out-dir", out_dir]
-                + (["--precision", args.precision] if args.precision else []),
-                cwd=MNIST, capture_output=True, text=True, env=env)
-        times = re.search(r"^Epoch times \(s\): (.*)$", result.stdout, re.M)
+        with tempfile.TemporaryDirectory() as folder:
+            shutil.copytree(MNIST, Path(folder) / "mnist")
+            result = subprocess.run([sys.executable, "main.py", "--data", str(args.data.resolve()), "--epochs",
+                                     str(args.epochs)], cwd=Path(folder) / "mnist", capture_output=True, text=True,
+                                    env={**env, "KERAS_BACKEND": backend})
+        times = re.findall(r"^\d+/\d+ - (\d+)s - ", result.stdout, re.M)
         accuracy = re.search(r"^Test accuracy: ([\d.]+)$", result.stdout, re.M)
-        precision = re.search(r"^Training on: .*; precision: (\S+)", result.stdout, re.M)
-        if result.returncode or not (times and accuracy):
+        precision = re.search(r"^Precision: (\S+)", result.stdout, re.M)
+        if result.returncode or not (len(times) == args.epochs and accuracy):
             print(f"{backend}: failed (exit {result.returncode}): {result.stderr.strip()[-300:]}")
             continue
-        epochs = [float(t) for t in times.group(1).split()]
+        epochs = [float(t) for t in times]
         median = statistics.median(epochs[1:])
         rows[backend] = dict(precision=precision.group(1), median=median, slowest=max(epochs[1:]) / median - 1,
                              accuracy=float(accuracy.group(1)), epochs=epochs)
-        print(f"{backend}: epochs {' '.join(f'{t:.1f}' for t in epochs)} s, test accuracy {accuracy.group(1)}",
+        print(f"{backend}: epochs {' '.join(f'{t:.0f}' for t in epochs)} s, test accuracy {accuracy.group(1)}",
               flush=True)
 
     base = rows.get("tensorflow", {}).get("median")

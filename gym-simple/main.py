@@ -1,9 +1,7 @@
 """OpenAI Gym, today: Gymnasium's catalog of environments, CartPole's spaces, CartPole played.
 
-Gymnasium is the maintained Gym. Lists the installed environments, makes the post's CartPole-v0
-(or --env, such as the post's MsPacman-v0 where ale-py is installed), prints its spaces and
-plays episodes of random actions: in a window where one opens, else the first episode is saved
-as a GIF beside this script, named after the environment.
+The episodes of random actions play in a window where one opens; else the first is saved as a
+GIF beside this script, named after the environment (--env MsPacman-v0 needs ale-py).
     cd gym-simple && python main.py [--env MsPacman-v0] [--episodes 20]
 """
 import argparse
@@ -13,22 +11,18 @@ import warnings
 from pathlib import Path
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--env", default="CartPole-v0", help="environment id (default: the post's CartPole-v0)")
-parser.add_argument("--episodes", type=int, default=20, help="episodes of random actions (default: 20)")
+parser.add_argument("--env", default="CartPole-v0", help="default: the post's CartPole-v0")
+parser.add_argument("--episodes", type=int, default=20, help="random episodes (default: 20)")
 args = parser.parse_args()
 
 # Gymnasium draws the classic environments with pygame; a window only where SDL really opens one
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 if sys.platform.startswith("linux") and not os.environ.get("WAYLAND_DISPLAY"):
-    os.environ.setdefault("SDL_VIDEODRIVER", "x11" if os.environ.get("DISPLAY") else "offscreen")
+    os.environ.setdefault("SDL_VIDEODRIVER", "x11,offscreen")  # X's display, else one in memory
 import pygame
 
-try:
-    pygame.display.init()  # fails where DISPLAY is set but nothing answers
-    window = pygame.display.get_driver() not in ("offscreen", "dummy")
-except pygame.error:
-    window = False
-    os.environ["SDL_VIDEODRIVER"] = "offscreen"
+pygame.display.init()
+window = pygame.display.get_driver() not in ("offscreen", "dummy")
 pygame.display.quit()
 
 import gymnasium as gym  # Gymnasium: the Gym of the post, maintained
@@ -37,6 +31,7 @@ from gymnasium import envs
 try:  # the Atari games, the post's MsPacman-v0 among them, where ale-py is installed
     import ale_py
     gym.register_envs(ale_py)
+    ale_py.ALEInterface.setLoggerMode(ale_py.LoggerMode.Error)  # no banner at each game's start
 except ImportError:
     pass
 warnings.filterwarnings("ignore", message=".*is out of date")  # the post asks for v0

@@ -1,35 +1,32 @@
-"""The README's examples run, and print what the README shows.
+"""The READMEs' examples run, and print what the READMEs show.
 
-Each ```text block that starts with `$ python SCRIPT ...` (main.py, predict.py, agent.py) is the output
-of that command in the folder of the `cd` above it. The test runs it as a reader would, with the fixture as --data and the
-outputs in a temporary folder (nothing of the reader's is overwritten), and matches the lines: `…`
-stands for what varies (times, last digits, paths), a line `...` for lines left out, and the full
-MNIST's 60000 training digits for the fixture's 2048.
+Each ```text block that starts with `$ cd FOLDER && python SCRIPT ...` (or `$ python SCRIPT ...`
+in an extra's README, run in its folder) is run as a reader would, in a copy of the folders under
+a temporary one, with the MNIST sample as --data; the lines must match: `…` stands for what varies
+(times, last digits, paths), a line `...` for lines left out, and the full MNIST's 60000 training
+digits for the sample's 2048.
 """
 import re
 import shlex
-import subprocess
-import sys
 
 import pytest
 
-from conftest import MNIST, ROOT, assert_ok
+from conftest import MNIST, ROOT, assert_ok, copy_of, run
 
-README = (ROOT / "README.md").read_text()
-BLOCKS = re.findall(r"```(\w*)\n(.*?)```", README, re.S)
+READMES = ["README.md", "mnist_predict/README.md", "gym_agent/README.md"]
 
 
 def outputs():
-    """(folder, arguments, shown lines) of each output block, in the README's order."""
-    folder, found = None, []
-    for language, body in BLOCKS:
-        cd = re.findall(r"\bcd ([\w-]+) &&", body)
-        if language == "bash" and cd:
-            folder = cd[-1]
-        elif language == "text" and re.match(r"\$ python \w+\.py", body):
+    """(folder, script, arguments, shown lines) of each output block, README by README."""
+    found = []
+    for readme in READMES:
+        for body in re.findall(r"```text\n(.*?)```", (ROOT / readme).read_text(), re.S):
             command, *shown = body.rstrip("\n").split("\n")
-            script, *args = shlex.split(command)[2:]
-            found.append(pytest.param(folder, script, args, shown, id=f"{folder}: {command[2:]}"))
+            match = re.fullmatch(r"\$ (?:cd ([\w-]+) && )?python (\w+\.py)(.*)", command)
+            if match:
+                folder = match.group(1) or str((ROOT / readme).parent.relative_to(ROOT))
+                found.append(pytest.param(folder, match.group(2), shlex.split(match.group(3)), shown,
+                                          id=f"{readme}: {command[2:]}"))
     return found
 
 
@@ -39,46 +36,33 @@ def pattern(shown):
 
 
 @pytest.mark.parametrize("folder, script, args, shown", outputs())
-def test_readme_output_is_what_the_script_prints(folder, script, args, shown, run_once, out):
-    where = out(folder)
-    extra = {"mnist_plt": ["--data", MNIST, "--out", where / "digit.png"],
-             "mnist": ["--data", MNIST, "--out-dir", where],
-             "gym-simple": ["--out", where / "cartpole.gif"]}.get(folder, [])
-    if "--plot" in args:  # xor-keras: its figure, in the temporary folder
-        args = [*args, where / "decision_boundary.png"]
-    if script == "predict.py":  # with the model of the README's smoke run
-        assert_ok(run_once("mnist", "--smoke", *extra, backend="tensorflow"))
-        extra = ["--model-dir", where]
-    result = assert_ok(run_once(folder, *args, *extra, backend="tensorflow", script=script))
+def test_readme_output_is_what_the_script_prints(folder, script, args, shown, shared_run):
+    if folder in ("mnist_plt", "mnist") and "--data" not in args:
+        args = [*args, "--data", MNIST]  # offline: the sample
+    if folder == "mnist_predict":  # beside the model of the README's smoke run, as a reader has it
+        checkout, trained = shared_run("mnist", "--smoke", "--data", MNIST, backend="tensorflow")
+        assert_ok(trained)
+        result = run(copy_of(checkout, folder), folder, *args, script=script, backend="tensorflow")
+    else:
+        _, result = shared_run(folder, *args, script=script, backend="tensorflow")
     shown = [line.replace("(60000, 28, 28)", "(2048, 28, 28)") for line in shown]
-    assert re.fullmatch(pattern(shown), result.stdout), \
+    assert re.fullmatch(pattern(shown), assert_ok(result).stdout), \
         "README shows:\n" + "\n".join(shown) + "\n\nthe script printed:\n" + result.stdout[-3000:]
 
 
-def test_readme_has_an_output_for_each_script():
-    assert {(param.values[0], param.values[1]) for param in outputs()} == {
-        ("gpu-test", "main.py"), ("xor-numpy", "main.py"), ("xor-keras", "main.py"), ("mnist_plt", "main.py"),
-        ("mnist", "main.py"), ("mnist", "predict.py"), ("gym-simple", "main.py"), ("gym-simple", "agent.py")}
-
-
-def test_readme_commands_use_flags_the_scripts_have():
-    """Each `cd FOLDER && python SCRIPT ...` line names a folder, and flags its script takes (in its comment too)."""
-    commands = [command for language, body in BLOCKS
-                for command in re.findall(r"\bcd ([\w-]+) && python (\w+\.py)([^\n]*)", body)]
-    assert len(commands) >= 8
-    for folder, script, args in commands:
-        helped = subprocess.run([sys.executable, script, "--help"], cwd=ROOT / folder, capture_output=True,
-                                text=True).stdout
-        assert set(re.findall(r"--[\w-]+", args)) <= set(re.findall(r"--[\w-]+", helped)), (folder, script, args)
+def test_each_script_has_an_output_in_a_readme():
+    shown = {(param.values[0], param.values[1]) for param in outputs()}
+    assert {("gpu-test", "main.py"), ("xor-numpy", "main.py"), ("xor-keras", "main.py"), ("mnist_plt", "main.py"),
+            ("mnist", "main.py"), ("gym-simple", "main.py"), ("mnist_predict", "predict.py"),
+            ("mnist_predict", "draw.py"), ("gym_agent", "agent.py")} <= shown
 
 
 def test_readme_pictures_are_in_the_repo_small_and_readable():
     from PIL import Image
 
-    links = re.findall(r"\]\((assets/[^)\s]+)\)", README)
-    assert {"assets/mnist_plt.png", "assets/decision_boundary.png", "assets/history.png",
-            "assets/cartpole.gif"} <= set(links)
-    for link in links:
-        assert (ROOT / link).stat().st_size < 300_000, link
-        with Image.open(ROOT / link) as picture:
-            picture.verify()
+    for readme in READMES:
+        for link in re.findall(r"\]\(([^)\s]+\.(?:png|gif))\)", (ROOT / readme).read_text()):
+            path = (ROOT / readme).parent / link
+            assert path.stat().st_size < 300_000, link
+            with Image.open(path) as picture:
+                picture.verify()
