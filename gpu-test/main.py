@@ -9,7 +9,7 @@ import os
 
 argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()  # only --help
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow: fewer start-up log lines
-import keras  # noqa: E402  (Keras 3: KERAS_BACKEND, else ~/.keras/keras.json, picks the backend)
+import keras  # Keras 3: KERAS_BACKEND, else ~/.keras/keras.json, picks the backend
 
 backend = keras.backend.backend()
 print(f"Keras backend: {backend}")
@@ -19,7 +19,7 @@ if backend == "tensorflow":
     for gpu in tf.config.list_physical_devices("GPU"):
         details = tf.config.experimental.get_device_details(gpu)
         capability = ".".join(map(str, details.get("compute_capability", ())))
-        gpus.append((details.get("device_name"), None, f"compute capability: {capability or 'none'}"))
+        gpus.append((details.get("device_name"), None, f"compute capability: {capability or '-'}"))
 elif backend == "jax":
     import jax
     for device in jax.devices():
@@ -30,8 +30,8 @@ elif backend == "torch":
     import torch
     for i in range(torch.cuda.device_count()):
         capability = ".".join(map(str, torch.cuda.get_device_capability(i)))
-        gpus.append((torch.cuda.get_device_name(i), torch.cuda.get_device_properties(i).total_memory,
-                     f"compute capability: {capability}"))
+        memory = torch.cuda.get_device_properties(i).total_memory
+        gpus.append((torch.cuda.get_device_name(i), memory, f"compute capability: {capability}"))
     if torch.backends.mps.is_available():  # a Mac's GPU, through Metal
         gpus.append(("Apple GPU (MPS)", torch.mps.recommended_max_memory(), "platform: mps"))
 

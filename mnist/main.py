@@ -128,9 +128,9 @@ history = model.fit(train_batches,  # Keras 3: x_train, y_train and batch_size, 
 score = model.evaluate(x_test, y_test, verbose=0)
 print('Test loss:', score[0])
 print('Test accuracy:', score[1])
-reached = [i for i, accuracy in enumerate(history.history["val_accuracy"]) if accuracy >= POST_ACCURACY]
-print(f"The post's {POST_ACCURACY} first reached after epoch {reached[0] + 1}, {ends[reached[0]]:.0f} s in"
-      if reached else f"The post's {POST_ACCURACY} not reached in {epochs} epochs")
+first = next((i for i, a in enumerate(history.history["val_accuracy"]) if a >= POST_ACCURACY), None)
+print(f"The post's {POST_ACCURACY} not reached in {epochs} epochs" if first is None else
+      f"The post's {POST_ACCURACY} first reached after epoch {first + 1}, {ends[first]:.0f} s in")
 
 HERE = Path(__file__).resolve().parent  # the model and the figure go beside this script
 model_json = model.to_json()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--plot", action="store_true",
-                    help="also draw what the network learned, to decision_boundary.png beside this script")
+                    help="draw what the network learned to decision_boundary.png")
 args = parser.parse_args()
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow: fewer start-up log lines
 
@@ -51,7 +51,7 @@ if args.plot:  # the network's output over the unit square: where it answers 1, 
     plt.contour(xx, yy, surface, levels=[0.5], colors="black")  # the decision boundary
     plt.scatter(training_data[:, 0], training_data[:, 1], c=target_data, cmap="RdBu_r", s=160,
                 edgecolors="black")
-    plt.title("XOR: what the network learned (black: output 0.5)")
+    plt.gca().set(title="XOR: what the network learned", xlabel="input 1", ylabel="input 2")
     figure = Path(__file__).resolve().parent / "decision_boundary.png"
     plt.savefig(figure)
     print(f"decision surface saved to {figure}")
