@@ -1,96 +1,95 @@
-"""Reading your own digits: the digit in each picture, by the model main.py trained and saved.
+"""Reading your own digits: the digit in each picture, by the model that mnist/main.py trained.
 
-Photos, scans, drawings and printed digits, any size, dark ink or light: digits.py finds the
-digit and prepares it as MNIST's were; each picture is answered even when another is not.
-    cd mnist && python predict.py my_digit.png [more.jpg ...] [--model-dir DIR] [--backend torch]
+Builds on the post's "Classifying Digits" (mnist/): main.py saves the post's JSON model file and
+its weights; this builds the model again from them and reads photos, scans, drawings and printed
+digits, which digits.py prepares as MNIST's digits were prepared.
+    cd mnist_predict && python predict.py seven.png [more.jpg ...] [--model-dir ../mnist]
 """
 import argparse
-import contextlib
 import json
 import os
-import signal
 import sys
+import warnings
 from pathlib import Path
 
-import numpy as np
+from digits import read_candidates  # beside this script
 
-from main import BACKENDS, HERE, import_keras, sha256  # beside this script
+HERE = Path(__file__).resolve().parent
+MODEL_DIR = HERE.parent / "mnist"  # where mnist/main.py saves model.json and model.weights.h5
+LARGEST = 100_000  # main.py's biggest number is 9,216 (Dense's inputs): bigger is not its model
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("images", nargs="+", metavar="IMAGE", help="pictures of a digit each: PNG, JPEG, TIFF, ...")
-    parser.add_argument("--model-dir", type=Path, default=HERE, help="where main.py saved the model (default: here)")
-    parser.add_argument("--backend", choices=BACKENDS, help="Keras backend (default: KERAS_BACKEND, else keras.json's)")
+    parser.add_argument("images", nargs="+", metavar="IMAGE", help="a digit's picture")
+    parser.add_argument("--model-dir", type=Path, default=MODEL_DIR,
+                        help="where main.py saved its model (default: ../mnist)")
     args = parser.parse_args()
     sys.stdout.reconfigure(errors="backslashreplace")  # a file name that is not UTF-8 still prints
-    config = read_pair(args.model_dir)  # before Keras loads: a missing or mixed pair is one line at once
-    from digits import read_candidates
+    model = load_model(args.model_dir)
 
-    read = {}
+    failed = 0
     for path in args.images:
         try:
-            read[path] = read_candidates(path)
-        except (OSError, ValueError) as error:  # Pillow's and digits.py's words: no such file, not an image, blank
-            print(f"error: {path}: {getattr(error, 'strerror', None) or error}", file=sys.stderr, flush=True)
-    if read:
-        os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")  # as main.py: a channels_first model on any CPU
-        keras = import_keras(args.backend)
-        if (keras.backend.backend(), os.environ["TF_ENABLE_ONEDNN_OPTS"], '"channels_first"' in json.dumps(config)) == (
-                "tensorflow", "0", True) and not keras.distribution.list_devices("gpu"):  # as main.py says it
-            sys.exit("error: the model is channels_first, which TensorFlow computes on a CPU only with oneDNN, "
-                     "and TF_ENABLE_ONEDNN_OPTS=0 turns that off")
-        for path, probabilities in zip(read, predict(keras, config, args.model_dir, list(read.values()))):
-            print(f"{path}: {probabilities.argmax()} (probability {probabilities.max():.3f})")
-    sys.exit(len(read) < len(args.images))
+            candidates = read_candidates(path)
+        except (OSError, ValueError) as error:  # no such file, not an image, nothing drawn on it
+            print(f"error: {path}: {getattr(error, 'strerror', None) or error}", file=sys.stderr)
+            failed += 1
+            continue
+        probabilities = read_digit(model, candidates)
+        print(f"{path}: {probabilities.argmax()} (probability {probabilities.max():.3f})")
+    sys.exit(1 if failed else 0)
 
 
-def read_pair(folder):
-    """model.json's config, checked against model.weights.h5 (its hash) and for absurd sizes before Keras
-    loads; a save killed between its two renames is finished. Else one line saying what is wrong."""
-    config_path, weights, pending = folder / "model.json", folder / "model.weights.h5", folder / ".tmp-model.json"
-    with contextlib.suppress(OSError, ValueError, KeyError):  # killed between main.py's two renames: finish it
-        if json.loads(pending.read_text())["weights_sha256"] == sha256(weights):
-            os.replace(pending, config_path)
-    if not config_path.is_file() or not weights.is_file():
-        sys.exit(f"error: no trained model in {folder} (model.json, model.weights.h5): train one first with "
-                 f"`python main.py{'' if folder.resolve() == HERE else f' --out-dir {folder}'}`")
+def load_model(model_dir):
+    """The model main.py saved in model_dir, as the post loads it: built from the JSON model file,
+    then given its weights. Anything else ends the program with one line saying what is wrong."""
+    config_file, weights_file = Path(model_dir) / "model.json", Path(model_dir) / "model.weights.h5"
+    if not config_file.is_file() or not weights_file.is_file():
+        sys.exit(f"error: no trained model in {model_dir} (model.json, model.weights.h5): "
+                 "train one first: cd ../mnist && python main.py")
+    again = f"error: {config_file} and {weights_file.name}: not a model main.py saved"
+
+    # A JSON file can ask for a layer of any size, and building it could take all the memory
+    # there is: every whole number in the file (units, filters, shapes) is checked first.
     try:
-        numbers = []  # every whole number in it: units, filters, shapes
-        config = json.loads(config_path.read_text(), parse_int=lambda text: numbers.append(int(text)) or int(text))
-        same_run, largest = config.pop("weights_sha256") == sha256(weights), max(numbers, default=0)
-    except (ValueError, LookupError, TypeError, AttributeError) as error:
-        sys.exit(f"error: {config_path}: not a model file of main.py's ({type(error).__name__}); train again")
-    if not same_run:
-        sys.exit(f"error: {config_path.name} and {weights.name} in {folder} are from different runs; train again")
-    if largest > 100_000:  # building such a layer could take all the memory there is
-        sys.exit(f"error: {config_path}: a layer or shape of {largest:,}, not main.py's model; train again")
-    return config
+        largest = max(whole_numbers(json.loads(config_file.read_text())), default=0)
+    except ValueError as error:
+        sys.exit(f"{again} ({error}); train again")
+    if largest > LARGEST:
+        sys.exit(f"{again} (a layer or shape of {largest:,}); train again")
+
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")  # TensorFlow: channels_first on any CPU
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow: no start-up chatter
+    import keras  # its backend: KERAS_BACKEND, else keras.json's
+
+    try:
+        # Keras's safe mode, its default, refuses a layer that would run code from the file (Lambda)
+        model = keras.models.model_from_json(config_file.read_text())
+        with warnings.catch_warnings(action="error"):  # Keras only warns of some weights left out
+            model.load_weights(weights_file)  # and refuses those of other shapes than the layers'
+        shapes = model.input_shape[1:], model.output_shape[1:]
+        if shapes not in (((28, 28, 1), (10,)), ((1, 28, 28), (10,))):  # a digit in, 10 out
+            raise ValueError(f"it maps {model.input_shape[1:]} to {model.output_shape[1:]}")
+    except Exception as error:  # what Keras, h5py or the backend say of files that do not fit
+        sys.exit(f"{again} ({str(error).strip().splitlines()[0][:200]}); train again")
+    return model
 
 
-def predict(keras, config, folder, candidates):
-    """Each picture's 10 probabilities: those of its candidate reading the model is surest of."""
-    try:  # safe mode, Keras's default, refuses layers that would run code from the file (Lambda)
-        model = keras.models.model_from_json(json.dumps(config))
-        model.load_weights(folder / "model.weights.h5")
-        if model.output_shape != (None, 10):
-            raise ValueError(f"it gives {model.output_shape[1:]}, not the 10 digits' probabilities")
-        sizes = np.cumsum([0] + [len(c) for c in candidates])
-        found = model.predict(np.concatenate(candidates).reshape(-1, *model.input_shape[1:]), verbose=0)
-    except Exception as error:  # what Keras, h5py or the backend make of a file that is not main.py's
-        sys.exit(f"error: {folder / 'model.json'} and model.weights.h5: not a model main.py saved "
-                 f"({str(error).splitlines()[0][:200]}); train again")
-    return [max(found[a:b], key=np.max) for a, b in zip(sizes, sizes[1:])]
+def whole_numbers(value):
+    """Every whole number in a JSON value, however deep in its lists and objects."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return [number for item in value for number in whole_numbers(item)]
+    return [value] if isinstance(value, int) else []
+
+
+def read_digit(model, candidates):
+    """The 10 probabilities of the candidate reading (one per box size) the model is surest of."""
+    found = model.predict(candidates.reshape(-1, *model.input_shape[1:]), verbose=0)
+    return found[found.max(axis=1).argmax()]
 
 
 if __name__ == "__main__":
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not where Ctrl-C is ignored
-        signal.signal(signal.SIGINT, lambda *_: (sys.stdout.flush(), print("interrupted", file=sys.stderr), os._exit(130)))
-    try:
-        main()
-        sys.stdout.flush()
-    except BrokenPipeError:  # `python main.py | head`: stop quietly, as Python's docs advise
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(1)
-    except OSError as error:  # a full disk, a folder that cannot be written to
-        sys.exit(f"error: {error}")
+    main()
