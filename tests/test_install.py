@@ -34,6 +34,11 @@ def test_requirements_txt_is_what_the_sections_import_and_installed_in_range():
         assert req.specifier.contains(metadata.version(req.name), prereleases=True), req
 
 
+def test_the_cpu_only_file_is_requirements_txt_with_tensorflow_cpu():
+    cpu = {str(req).replace("tensorflow-cpu", "tensorflow") for req in requirements("requirements-cpu.txt")}
+    assert cpu == {str(req) for req in requirements("requirements.txt")}
+
+
 def test_ci_pins_each_floor_and_runs_the_readme_test_command():
     lowest = {req.name: req for req in requirements(".ci/lowest.txt")}
     for name in ("requirements-dev.txt", "requirements-jax.txt"):
