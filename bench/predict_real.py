@@ -1,52 +1,50 @@
-"""How well does `mnist/predict.py` read digits nobody here drew, against a naive 28x28 resize?
+"""How well does digits.py read digits nobody here drew, against a naive 28x28 resize?
 
-Makes four sets: handwritten digits by other writers (scikit-learn's copy of the UCI "optdigits",
+Makes these sets: handwritten digits by other writers (scikit-learn's copy of the UCI "optdigits",
 8x8 digits by 43 people) scaled up as a reader's tight crop (the ink touches the edges, strokes thick
 and soft); the same on grey photographed paper (light falling off, noise, JPEG); the same with a
-white margin; and 0-9 printed in every font Matplotlib and the system ship (a margin, and a tight
-crop). Then asks predict.py for their digits with the model in --model-dir, reads them naively with
-the same model (Pillow's convert("L"), resize((28, 28)), 255 - x), and prints both scores a set.
-Needs scikit-learn (`pip install scikit-learn`); writes its pictures in a temporary folder.
+white margin; drawn with a soft, thick marker with a wide white margin; and 0-9 printed in every
+font Matplotlib and the system ship (a margin, and a tight crop). Reads them as predict.py does
+with the model in --model-dir, and naively with the same model (bench/reading.py), and prints both
+scores a set. Needs scikit-learn; writes its pictures in a temporary folder. Photos of a page:
+predict_pages.py.
 
-    python bench/predict_real.py --model-dir DIR [--count 300] [--seed 0] [--backend tensorflow]
+    python bench/predict_real.py --model-dir DIR [--count 300] [--seed 0] [--digits digits.py]
 """
 import argparse
 import glob
 import io
-import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+from scipy import ndimage
 
-MNIST = Path(__file__).resolve().parent.parent / "mnist"
+import reading
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model-dir", type=Path, required=True, help="where main.py saved model.json and its weights")
+    reading.add_arguments(parser)
     parser.add_argument("--count", type=int, default=300, help="handwritten digits a set (default: 300)")
     parser.add_argument("--seed", type=int, default=0, help="which digits, and the pictures' randomness")
-    parser.add_argument("--backend", default="tensorflow")
     args = parser.parse_args()
+    model, digits = reading.load_model(args.model_dir, args.backend), reading.load_digits_module(args.digits)
     with tempfile.TemporaryDirectory() as folder:
         sets = write_sets(Path(folder), args.count, args.seed)
         paths = [str(path) for files in sets.values() for path, _ in files]
-        result = subprocess.run([sys.executable, "predict.py", *paths, "--model-dir", str(args.model_dir.resolve()),
-                                 "--backend", args.backend], cwd=MNIST, capture_output=True, text=True)
-        ours = {path: int(digit) for path, digit in re.findall(r"^(.*): (\d) \(probability", result.stdout, re.M)}
-        naive = naive_readings(args.model_dir, args.backend, paths)
-    print(f"model {args.model_dir}; {args.count} handwritten digits a set (seed {args.seed}), {len(sets['fonts'])} printed")
-    print(f"| set | pictures | predict.py | naive resize |\n|---|---|---|---|")
+        ours, naive = reading.read(model, digits, paths), reading.naive(model, paths)
+    print(f"{args.digits} with the model in {args.model_dir}; {reading.cpu()}")
+    print(f"{args.count} handwritten digits a set (seed {args.seed}), {len(sets['fonts'])} printed")
+    print("| set | pictures | digits.py | naive resize |\n|---|---|---|---|")
     for name, files in sets.items():
-        right = [(ours.get(str(p)) == label, naive[str(p)] == label) for p, label in files]
+        right = [(ours[str(p)] == label, naive[str(p)] == label) for p, label in files]
         print(f"| {name} | {len(files)} | {np.mean([r[0] for r in right]):.1%} | {np.mean([r[1] for r in right]):.1%} |")
-        misses = [f"{Path(p).stem}->{ours.get(str(p), '-')}" for p, label in files if ours.get(str(p)) != label]
+        misses = [f"{Path(p).stem}->{ours[str(p)]}" for p, label in files if ours[str(p)] != label]
         print(f"  misses: {' '.join(misses[:12])}{' ...' if len(misses) > 12 else ''}", file=sys.stderr)
 
 
@@ -55,13 +53,15 @@ def write_sets(folder, count, seed):
     from sklearn.datasets import load_digits  # bundled with scikit-learn: no download
 
     digits = load_digits()
-    rng = np.random.default_rng(seed)
+    rng, soft_rng = np.random.default_rng(seed), np.random.default_rng([seed, 1])  # the older sets as they were
     chosen = rng.permutation(len(digits.target))[:count]
-    sets = {"tight crops": [], "grey photographed paper": [], "with a margin": [], "fonts": [], "fonts, tight": []}
+    sets = {"tight crops": [], "grey photographed paper": [], "with a margin": [], "soft and thick, a wide margin": [],
+            "fonts": [], "fonts, tight": []}
     for i in chosen:
         label, crop = int(digits.target[i]), tight_crop(digits.images[i], rng)
         for name, picture, suffix in (("tight crops", crop, "png"), ("grey photographed paper", on_grey(crop, rng), "jpg"),
-                                      ("with a margin", with_margin(crop, rng), "png")):
+                                      ("with a margin", with_margin(crop, rng), "png"),
+                                      ("soft and thick, a wide margin", soft_and_thick(digits.images[i], soft_rng), "png")):
             path = folder / f"{name.split()[0]}_{i}_{label}.{suffix}"
             picture.save(path)
             sets[name].append((path, label))
@@ -102,6 +102,19 @@ def with_margin(crop, rng):
     return page
 
 
+def soft_and_thick(digit, rng):
+    """An 8x8 optdigits digit drawn with a soft, thick marker, a wide white margin around it, as an
+    export of a drawing app: 200-400 pixels, the digit a half to two thirds of the picture."""
+    size = int(rng.integers(200, 400))
+    side = int(size * rng.uniform(0.5, 0.67))
+    ink = np.asarray(Image.fromarray((digit * 255 / 16).astype(np.uint8)).resize((side, side), Image.BICUBIC), float)
+    page = np.zeros((size, size))
+    top, left = (int((size - side) / 2 + rng.uniform(-0.1, 0.1) * (size - side)) for _ in range(2))
+    page[top:top + side, left:left + side] = ndimage.grey_dilation(ink, size=int(side * rng.uniform(0.03, 0.1)) + 1)
+    page = ndimage.gaussian_filter(page, side / 40)
+    return Image.fromarray((255 - np.clip(page, 0, 255)).astype(np.uint8))
+
+
 def fonts():
     """The .ttf fonts Matplotlib and the system ship that draw ten different digits (not symbol fonts:
     TeX's cmex10 and cmsy10 draw ten different signs where the digits would be, STIX's size variants too)."""
@@ -128,20 +141,6 @@ def printed(font, digit, rng, pad):
     picture = Image.new("L", (right - left + 2 * pad, bottom - top + 2 * pad), 255)
     ImageDraw.Draw(picture).text((pad - left, pad - top), str(digit), font=face, fill=0)
     return picture
-
-
-def naive_readings(model_dir, backend, paths):
-    """{path: digit} by the naive resize and the same model."""
-    os.environ.update(KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
-    import keras
-
-    config = json.loads((model_dir / "model.json").read_text())
-    config.pop("weights_sha256", None)
-    model = keras.models.model_from_json(json.dumps(config))
-    model.load_weights(model_dir / "model.weights.h5")
-    x = np.stack([255 - np.asarray(Image.open(p).convert("L").resize((28, 28)), "float32") for p in paths]) / 255
-    found = model.predict(x.reshape(-1, *model.input_shape[1:]), verbose=0).argmax(axis=1)
-    return dict(zip(paths, found.tolist()))
 
 
 if __name__ == "__main__":

@@ -1,48 +1,45 @@
-"""How well does `mnist/predict.py` read digits as people photograph, scan and draw them?
+"""How well does digits.py read digits as people photograph, scan and draw them?
 
 Writes the first --count test digits of a full mnist.npz in each style of tests/digit_styles.py
 (MNIST's own, JPEG, transparent, EXIF-rotated, 16-bit, float TIFF, small on noisy grey paper, a
 fine pen on a big canvas, a thick pen, a sheet on a table, light falling off, ruled lines, paper
-grain, ...), asks the script for their digits with the model in --model-dir, and prints each
-style's score. The goal it is measured against: with a full 12-epoch model at least 9/10 in each
-style, and no style under 8/10 with a one-epoch model. --script compares another predict.py (an
-earlier version, say) on the same files and model. Writes its pictures in a temporary folder.
+grain, a photo of a sheet lying on a table, ...), reads them as predict.py does with the model in
+--model-dir (bench/reading.py), and prints each style's score. The goal: at least 9/10 a style
+with a model of `main.py --epochs 2` or more. --digits measures another digits.py (an earlier
+version, say) on the same pictures and model. Writes its pictures in a temporary folder.
 
-    python bench/predict_styles.py --data PATH/TO/mnist.npz --model-dir mnist [--count 10] [--script predict.py]
+    python bench/predict_styles.py --data PATH/TO/mnist.npz --model-dir DIR [--count 10] [--digits digits.py]
 """
 import argparse
-import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+import reading
+
+sys.path.insert(0, str(reading.ROOT / "tests"))
 import digit_styles  # noqa: E402  (the tests' styles: one definition of each)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    reading.add_arguments(parser)
     parser.add_argument("--data", type=Path, required=True, help="a full mnist.npz")
-    parser.add_argument("--model-dir", type=Path, required=True, help="where model.json and model.weights.h5 are")
     parser.add_argument("--count", type=int, default=10, help="digits per style (default: 10)")
-    parser.add_argument("--script", type=Path, default=ROOT / "mnist" / "predict.py")
     args = parser.parse_args()
+    model, digits = reading.load_model(args.model_dir, args.backend), reading.load_digits_module(args.digits)
     with np.load(args.data, allow_pickle=False) as data:
-        digits, labels = data["x_test"][:args.count], data["y_test"][:args.count]
+        images, labels = data["x_test"][:args.count], data["y_test"][:args.count]
     with tempfile.TemporaryDirectory() as folder:
-        files = digit_styles.write(Path(folder), digits)
-        paths = [str(path) for style in files.values() for path in style]
-        result = subprocess.run([sys.executable, args.script.name, *paths, "--model-dir", str(args.model_dir.resolve())],
-                                cwd=args.script.resolve().parent, capture_output=True, text=True)
-    answers = dict(re.findall(r"^(.*): (\d) \(probability [\d.]+\)$", result.stdout, re.M))
-    print(f"{args.script}, model {args.model_dir}, {args.count} digits a style (labels {labels.tolist()})")
+        files = digit_styles.write(Path(folder), images)
+        answers = reading.read(model, digits, [str(path) for style in files.values() for path in style])
+    print(f"{args.digits} with the model in {args.model_dir}, {args.count} digits a style "
+          f"(labels {labels.tolist()}); {reading.cpu()}")
     scores = []
-    for style, style_paths in files.items():
-        found = [int(answers[str(p)]) if str(p) in answers else None for p in style_paths]
+    for style, paths in files.items():
+        found = [answers[str(path)] for path in paths]
         scores.append(sum(f == t for f, t in zip(found, labels)))
         print(f"  {style:34s} {scores[-1]:2d}/{args.count}  {''.join('-' if f is None else str(f) for f in found)}")
     print(f"lowest {min(scores)}/{args.count}; styles at {args.count - 1}/{args.count} or better: "

@@ -19,6 +19,7 @@ WORK = 512  # pixels on the longer side while finding the ink
 # the digit's longer side in 28x28, a reading each: MNIST's was 20, but MNIST's models read printed
 # and thick digits better a little smaller (bench/README.md)
 BOXES = (18, 16)
+SHEET = 128  # pixels on the longer side while finding a sheet of paper
 STROKES = (0.10, 0.20)  # the thinnest and the thickest strokes kept, a fraction of the digit's longer side
 
 
@@ -26,7 +27,7 @@ def read_candidates(path, max_pixels=50_000_000):
     """The digit in the image file at path, read once per box size: (len(BOXES), 28, 28) float32, ink 0
     to 1 on black as MNIST's. Raises OSError (Pillow's: no file, not an image, cut short) or ValueError
     (blank, too large) saying why there is none to read."""
-    digit = pick_digit(find_ink(read_gray(path, max_pixels)))
+    digit = pick_digit(find_ink(on_the_sheet(read_gray(path, max_pixels))))
     return np.stack([normalize(digit, box) for box in BOXES])
 
 
@@ -39,13 +40,20 @@ def read_gray(path, max_pixels):
                 if image.width * image.height > max_pixels:
                     raise ValueError(f"{image.width}x{image.height} pixels is too large (the most is "
                                      f"{max_pixels // 1_000_000} megapixels): scale it down first")
-                image = ImageOps.exif_transpose(image)  # a phone photo's rotation
-                if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):  # deep gray: 12, 16, 32 bits or floats
+                image.draft(None, (-(-image.width * WORK // max(image.size)), -(-image.height * WORK // max(image.size))))
+                image = ImageOps.exif_transpose(image)  # a phone photo's rotation; a JPEG above is decoded smaller
+                deep = image.mode in ("I", "I;16", "I;16B", "I;16L", "F")  # deep gray: 12, 16, 32 bits or floats
+                image = image.convert("F" if deep else "RGBA")
+                if max(image.size) > WORK:  # shrunk here, in Pillow's C: a 12-megapixel photo in a few tenths of a second
+                    scale = WORK / max(image.size)
+                    image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+                                         Image.Resampling.BOX)
+                if deep:
                     gray = np.asarray(image, dtype="float64")
                     low = min(gray.min(), 0)
                     gray = (gray - low) / ((gray.max() - low) or 1)  # by its real range: 0 (or less) to its most
                 else:  # 8-bit gray, palette, RGB, CMYK, with or without alpha
-                    rgba = np.asarray(image.convert("RGBA"), dtype="float64") / 255
+                    rgba = np.asarray(image, dtype="float64") / 255
                     gray, alpha = rgba[..., :3] @ [0.299, 0.587, 0.114], rgba[..., 3]
                     if alpha.max() == 0:
                         raise ValueError("no digit found (the image is fully transparent)")
@@ -53,9 +61,65 @@ def read_gray(path, max_pixels):
                         gray = gray * alpha + (np.average(gray, weights=alpha) < 0.5) * (1 - alpha)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValueError("too large to read safely: scale it down first") from None
-    scale = WORK / max(gray.shape)
-    return transform.resize(gray, (max(1, round(gray.shape[0] * scale)), max(1, round(gray.shape[1] * scale))),
-                            anti_aliasing=scale < 1)
+    scale = WORK / max(gray.shape)  # a small picture enlarged
+    return transform.resize(gray, (max(1, round(gray.shape[0] * scale)), max(1, round(gray.shape[1] * scale))))
+
+
+def on_the_sheet(gray):
+    """In a photo of a sheet lying on something darker (a table), the sheet alone: turned upright,
+    cropped, its edge and the table left out. Any other picture as it is."""
+    step = max(1, round(max(gray.shape) / SHEET))
+    small = filters.gaussian(transform.downscale_local_mean(gray, (step, step)), sigma=1)
+    otsu, brightest = filters.threshold_otsu(small), np.percentile(small, 99)
+    for threshold in (otsu, (2 * otsu + brightest) / 3, (otsu + 2 * brightest) / 3):  # brighter: a table's light
+        sheet = sheet_above(small, threshold)                                          # streaks left out
+        if sheet is not None:
+            angle = upright_rectangle(sheet)[0]
+            sheet = transform.resize(sheet.astype(float), gray.shape, order=1) > 0.5
+            on_it = filters.gaussian(gray, sigma=1)[ndimage.distance_transform_edt(sheet) > 3 * step]
+            if on_it.min() < 0.7 * np.median(on_it):  # ink on it: not the white inside a big letter's loop
+                break
+    else:
+        return gray
+    gray = transform.rotate(gray, angle, resize=True, mode="edge")
+    sheet = transform.rotate(sheet.astype(float), angle, resize=True) > 0.5
+    sheet = ndimage.distance_transform_edt(sheet) > max(2, min(gray.shape) / 100)  # its edge and shadow left out
+    rows, cols = np.flatnonzero(sheet.any(axis=1)), np.flatnonzero(sheet.any(axis=0))
+    gray, sheet = (a[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1] for a in (gray, sheet))
+    nearest = ndimage.distance_transform_edt(~sheet, return_distances=False, return_indices=True)
+    return gray[tuple(nearest)]  # past its edge, the paper continued
+
+
+def sheet_above(smooth, threshold):
+    """The largest region brighter than threshold, its holes (the ink) filled, where it looks like a
+    sheet lying on a table: a rectangle as a phone sees it, large, mostly paper, and its outline a
+    sharp step down (not light falling off). Else None."""
+    bright = smooth > threshold
+    opened = ndimage.distance_transform_edt(~(ndimage.distance_transform_edt(bright) > 2)) <= 2  # thin bridges cut
+    labels = measure.label(opened)
+    if labels.max() == 0:
+        return None
+    sheet = ndimage.binary_fill_holes(labels == 1 + np.bincount(labels.ravel())[1:].argmax())
+    outline = sheet & ~ndimage.binary_erosion(sheet)
+    framed = np.concatenate([sheet[0], sheet[-1], sheet[:, 0], sheet[:, -1]]).sum() / outline.sum()
+    inside = sheet & ~ndimage.binary_erosion(sheet, iterations=2, border_value=1)
+    outside = ndimage.binary_dilation(sheet, iterations=3) & ~ndimage.binary_dilation(sheet)
+    if not 0.03 < sheet.mean() < 0.9 or framed > 0.5 or np.median(smooth[outside]) > 0.85 * np.median(smooth[inside]):
+        return None  # too small or too large, the table seen along less than half of it, or no step down
+    large = ndimage.distance_transform_edt(sheet).max() > 0.08 * min(sheet.shape)
+    paper = (sheet & ~bright).sum() < 0.3 * sheet.sum()
+    return sheet if large and paper and upright_rectangle(sheet)[1] > 0.85 else None
+
+
+def upright_rectangle(mask):
+    """The angle (degrees, -45 to 45) that turns the smallest rectangle around mask upright, and the
+    share of that rectangle the mask fills: 1 for a rectangle, 0.79 for an ellipse."""
+    outline = np.argwhere(mask & ~ndimage.binary_erosion(mask))
+    angles = np.radians(np.arange(-45, 45))
+    along = outline @ np.stack([np.cos(angles), np.sin(angles)])
+    across = outline @ np.stack([-np.sin(angles), np.cos(angles)])
+    areas = np.ptp(along, axis=0) * np.ptp(across, axis=0)
+    return -np.degrees(angles[areas.argmin()]), mask.sum() / max(areas.min(), 1)
 
 
 def find_ink(gray):

@@ -6,6 +6,7 @@ NumPy generator, returning a Pillow image and its save options.
 """
 import numpy as np
 from PIL import Image
+from scipy import ndimage
 from skimage.morphology import dilation, disk, skeletonize
 from skimage.transform import resize
 
@@ -129,6 +130,62 @@ def paper_grain(digit, rng):  # textured paper: fibres at several scales
     return gray(on_page(pen(digit, 220, 8), 215 + grain, 90, 90, ink_level=45)), {}
 
 
+def photo_of_a_sheet(ink, rng, size=(480, 640), sheet=(0.25, 0.75), table=(25, 140), paper=(200, 245), turn=12,
+                     digit=(0.3, 0.6), grain=20, light=0.3, shadow=0.3, blur=(0.5, 2.0), noise=(2, 8), inside=True):
+    """A phone photo of a digit written on a sheet lying on a table. ink: the strokes, 0 to 1, any size.
+    The sheet covers `sheet` of the frame (a fraction), turned up to `turn` degrees, the digit's longer
+    side `digit` of the sheet's shorter one; the paper `paper` grey, the table `table` with a wood grain of up to `grain`
+    grey levels; the light falls off by up to `light`; the sheet's shadow up to `shadow` deep; then
+    blur (pixels a thousand), noise (grey levels). Ranges are (low, high), drawn from rng."""
+    h, w = size
+    scale = max(size) / 1000
+    area, aspect = rng.uniform(*sheet) * h * w, rng.uniform(1.0, 1.5)
+    sheet_h, sheet_w = np.sqrt(area * aspect), np.sqrt(area / aspect)
+    if rng.random() < 0.5:  # landscape
+        sheet_h, sheet_w = sheet_w, sheet_h
+    angle = np.radians(rng.uniform(-turn, turn))
+    cos, sin = np.cos(angle), np.sin(angle)
+    span_h, span_w = sheet_h * abs(cos) + sheet_w * abs(sin), sheet_w * abs(cos) + sheet_h * abs(sin)
+    shrink = min(1, 0.98 * h / span_h, 0.98 * w / span_w) if inside else 1
+    sheet_h, sheet_w, span_h, span_w = (s * shrink for s in (sheet_h, sheet_w, span_h, span_w))
+    centre_y = rng.uniform(min(span_h, h) / 2, h - min(span_h, h) / 2)
+    centre_x = rng.uniform(min(span_w, w) / 2, w - min(span_w, w) / 2)
+    # the digit on the sheet, in the sheet's own coordinates
+    side = rng.uniform(*digit) * min(sheet_h, sheet_w)
+    ink = np.pad(ink, max(1, max(ink.shape) // 16))  # strokes fading out, not cut at the ink's box
+    ink = resize(ink.astype(float), (max(2, round(side * ink.shape[0] / max(ink.shape))),
+                                     max(2, round(side * ink.shape[1] / max(ink.shape)))), order=1, mode="constant")
+    top = rng.uniform(0.05 * sheet_h, 0.95 * sheet_h - ink.shape[0])
+    left = rng.uniform(0.05 * sheet_w, 0.95 * sheet_w - ink.shape[1])
+    # each pixel of the frame in the sheet's coordinates (the sheet turned by angle about its centre)
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    y, x = y - centre_y, x - centre_x
+    v, u = cos * y - sin * x + sheet_h / 2, sin * y + cos * x + sheet_w / 2
+    on_sheet = np.clip(np.minimum(np.minimum(v, sheet_h - v), np.minimum(u, sheet_w - u)) + 0.5, 0, 1)
+    strokes = ndimage.map_coordinates(ink, [v - top, u - left], order=1, cval=0) * on_sheet
+    del y, x, v, u
+    # the table: a grey with a wood grain along a random direction, and the sheet's shadow on it
+    along = rng.integers(2)
+    knots = rng.normal(0, 1, (3, 40) if along else (40, 3))
+    scene = rng.uniform(*table) + grain * rng.random() * resize(knots, (h, w), order=3)
+    offset = (rng.normal(0, 6 * scale, 2)).round().astype(int)
+    scene *= 1 - rng.uniform(0, shadow) * ndimage.gaussian_filter(np.roll(on_sheet, offset, (0, 1)), 8 * scale)
+    scene += (rng.uniform(*paper) - scene) * on_sheet
+    scene += (rng.uniform(15, 70) - scene) * np.clip(strokes, 0, 1)
+    # the light, the lens and the sensor
+    direction = rng.uniform(0, 2 * np.pi)
+    ramp = np.cos(direction) * np.arange(w)[None, :] / w + np.sin(direction) * np.arange(h)[:, None] / h
+    scene *= 1 - rng.uniform(0, light) * (ramp - ramp.min()) / np.ptp(ramp)
+    scene = ndimage.gaussian_filter(scene, rng.uniform(*blur) * scale) + rng.normal(0, rng.uniform(*noise), (h, w))
+    rgb = scene[..., None] * np.array([1, rng.uniform(0.95, 1), rng.uniform(0.85, 1)])  # warm light
+    return Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), "RGB")
+
+
+def a_sheet_photographed_on_a_table(digit, rng):  # a thick marker, the sheet small and turned, a grey table
+    picture = photo_of_a_sheet(pen(digit, 200, 16), rng, size=(480, 640), sheet=(0.3, 0.5))
+    return picture, {"quality": 80}
+
+
 STYLES = {
     "mnist": (mnist, "png"),
     "big dark-on-light RGB JPEG": (dark_on_light_jpeg, "jpg"),
@@ -149,6 +206,7 @@ STYLES = {
     "ruled lines": (ruled_lines, "jpg"),
     "grey lines across the strokes": (grey_lines_across_the_strokes, "png"),
     "paper grain": (paper_grain, "png"),
+    "a sheet photographed on a table": (a_sheet_photographed_on_a_table, "jpg"),
 }
 
 
