@@ -11,22 +11,9 @@ import sys
 import warnings
 from pathlib import Path
 
-# Settings that TensorFlow and pygame (SDL) read when they start:
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # no start-up lines from TensorFlow
-os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # nor a greeting from pygame
-os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # CartPole is silent: no sound card needed
-os.environ.setdefault("SDL_FRAMEBUFFER_ACCELERATION", "0")  # the window without OpenGL: Mesa's
-# crashes beside TensorFlow, whose copy of LLVM it calls (tensorflow/tensorflow#109933)
-if sys.platform.startswith("linux") and not os.environ.get("WAYLAND_DISPLAY"):
-    os.environ.setdefault("SDL_VIDEODRIVER", "x11,offscreen")  # X's display, else one in memory
-import gymnasium as gym
-import keras
 import numpy as np
-import pygame  # Gymnasium draws CartPole with it
-from PIL import Image
 
 HERE = Path(__file__).resolve().parent
-warnings.filterwarnings("ignore", message=".*is out of date")  # the post's CartPole-v0, not v1
 
 
 def main():
@@ -37,6 +24,19 @@ def main():
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--smoke", action="store_true", help="a short run: 10 iterations")
     args = parser.parse_args()
+    # Settings that TensorFlow and pygame (SDL) read when they start, then the heavy libraries:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # no start-up lines from TensorFlow
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # nor a greeting from pygame
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # CartPole is silent: no sound card needed
+    os.environ.setdefault("SDL_FRAMEBUFFER_ACCELERATION", "0")  # the window without OpenGL: Mesa's
+    # crashes beside TensorFlow, whose copy of LLVM it calls (tensorflow/tensorflow#109933)
+    if sys.platform.startswith("linux") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("SDL_VIDEODRIVER", "x11,offscreen")  # X's display, else one in memory
+    import gymnasium as gym
+    import keras
+    import pygame  # Gymnasium draws CartPole with it
+    from PIL import Image
+    warnings.filterwarnings("ignore", message=".*is out of date")  # the post's CartPole-v0, not v1
     envs = [gym.make(args.env) for _ in range(16)]  # 16 episodes an iteration, side by side
     keras.utils.set_random_seed(args.seed)  # Python's, NumPy's and the backend's generators
     policy = keras.Sequential([
