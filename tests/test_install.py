@@ -1,6 +1,7 @@
 """What the README tells a reader to install is what the sections import, with true floors."""
 import re
 import sys
+from pathlib import Path
 from importlib import metadata
 
 from packaging.requirements import Requirement
@@ -11,23 +12,17 @@ from conftest import ROOT
 
 
 def requirements(name):
-    """The requirement lines of a file, -r lines followed."""
-    found = []
-    for line in (ROOT / name).read_text().splitlines():
-        line = line.split("#")[0].strip()
-        if line.startswith("-r "):
-            found += requirements(str((ROOT / name).parent.relative_to(ROOT) / line[3:]))
-        elif line:
-            found.append(Requirement(line))
-    return found
+    """The requirements a file asks for, its -r lines followed."""
+    lines = [line.split("#")[0].strip() for line in (ROOT / name).read_text().splitlines()]
+    return [req for line in lines if line for req in
+            (requirements(str(Path(name).parent / line[3:])) if line.startswith("-r ") else [Requirement(line)])]
 
 
 def test_requirements_txt_is_what_the_sections_import_and_installed_in_range():
-    names = {req.name for req in requirements("requirements.txt")}
-    assert names == {"keras", "tensorflow", "numpy", "matplotlib", "pillow", "gymnasium"}
-    imported = set()
-    for folder in ("gpu-test", "xor-numpy", "xor-keras", "mnist_plt", "mnist", "gym-simple"):
-        imported |= set(re.findall(r"^\s*(?:import|from) (\w+)", (ROOT / folder / "main.py").read_text(), re.M))
+    assert {req.name for req in requirements("requirements.txt")} == {
+        "keras", "tensorflow", "numpy", "matplotlib", "pillow", "gymnasium"}
+    imported = {name for folder in ("gpu-test", "xor-numpy", "xor-keras", "mnist_plt", "mnist", "gym-simple")
+                for name in re.findall(r"^\s*(?:import|from) (\w+)", (ROOT / folder / "main.py").read_text(), re.M)}
     third_party = imported - set(sys.stdlib_module_names) - {"tensorflow", "jax", "torch", "ale_py"}
     assert third_party == {"numpy", "keras", "matplotlib", "pygame", "gymnasium", "PIL"}  # pygame: classic-control
     for req in requirements("requirements-dev.txt"):
@@ -41,18 +36,16 @@ def test_the_cpu_only_file_is_requirements_txt_with_tensorflow_cpu():
 
 def test_ci_pins_each_floor_and_runs_the_readme_test_command():
     lowest = {req.name: req for req in requirements(".ci/lowest.txt")}
-    for name in ("requirements-dev.txt", "requirements-jax.txt"):
-        for req in requirements(name):
-            pinned = next(iter(lowest[req.name].specifier))
-            floor = next(Version(spec.version) for spec in req.specifier if spec.operator == ">=")
-            assert pinned.operator == "==" and Version(pinned.version) == floor, (req, lowest[req.name])
+    for req in requirements("requirements-dev.txt") + requirements("requirements-jax.txt"):
+        pinned = next(iter(lowest[req.name].specifier))
+        floor = next(Version(spec.version) for spec in req.specifier if spec.operator == ">=")
+        assert pinned.operator == "==" and Version(pinned.version) == floor, (req, lowest[req.name])
     readme, ci = (ROOT / "README.md").read_text(), (ROOT / ".ci" / "run").read_text()
     assert "pip install -r requirements-dev.txt && python -m pytest" in readme
-    assert "pip install -r requirements-dev.txt" in ci and "python -m pytest" in ci and ".ci/lowest.txt" in ci
+    assert all(line in ci for line in ("pip install -r requirements-dev.txt", "python -m pytest", ".ci/lowest.txt"))
 
 
 def test_python_versions_are_the_readmes():
-    assert (3, 11) <= sys.version_info[:2] <= (3, 13)
-    assert "Python 3.11 to 3.13" in (ROOT / "README.md").read_text()
+    assert (3, 11) <= sys.version_info[:2] <= (3, 13) and "Python 3.11 to 3.13" in (ROOT / "README.md").read_text()
     assert not SpecifierSet(metadata.metadata("keras")["Requires-Python"]).contains("3.10")
     assert "python=3.11" in (ROOT / "environment.yml").read_text()
