@@ -2,11 +2,14 @@
 
 Photos, scans, drawings and printed digits: any size up to 50 megapixels, any mode Pillow reads,
 upright as the EXIF orientation says, dark ink on light paper or light on dark, a tight crop or a
-page. The paper's lighting is taken away (a smooth surface through its brightest parts), the ink
-is told from the paper at half its full strength (or Otsu's threshold, if higher), ruled lines and what runs along the picture's edge (a
-table, a sheet's edge) are dropped, and the digit is the main connected strokes. MNIST scaled its
-digits to fit 20x20 and centred them by mass in 28x28; so are these, their strokes brought to
-MNIST's width, in boxes of a few sizes: predict.py keeps the reading the model is surest of.
+page. In a photo of a sheet lying on a table, the sheet is found first (the large bright rectangle)
+and turned upright; the table, the sheet's edge and its shadow are left out. Then the paper's
+lighting is taken away (a smooth surface through its brightest parts), the ink is told from the
+paper at half its full strength (or Otsu's threshold, if higher), ruled lines and what runs along
+the picture's edge are dropped, and the digit is the main connected strokes. MNIST scaled its
+digits to fit 20x20 and centred them by mass in 28x28; so are these, three ways: the strokes
+redrawn at MNIST's width in two box sizes, and the ink as it is. predict.py keeps the reading the
+model is surest of.
 """
 import warnings
 
@@ -16,19 +19,29 @@ from scipy import ndimage
 from skimage import filters, measure, morphology, transform
 
 WORK = 512  # pixels on the longer side while finding the ink
+SHEET = 128  # and while finding a sheet of paper
 # the digit's longer side in 28x28, a reading each: MNIST's was 20, but MNIST's models read printed
 # and thick digits better a little smaller (bench/README.md)
-BOXES = (18, 16)
-SHEET = 128  # pixels on the longer side while finding a sheet of paper
+BOXES = (18, 16)  # the strokes redrawn
+GREY = 18  # the ink as it is, soft edges and all: soft, thick strokes are read best so
 STROKES = (0.10, 0.20)  # the thinnest and the thickest strokes kept, a fraction of the digit's longer side
 
 
 def read_candidates(path, max_pixels=50_000_000):
-    """The digit in the image file at path, read once per box size: (len(BOXES), 28, 28) float32, ink 0
-    to 1 on black as MNIST's. Raises OSError (Pillow's: no file, not an image, cut short) or ValueError
-    (blank, too large) saying why there is none to read."""
-    digit = pick_digit(find_ink(on_the_sheet(read_gray(path, max_pixels))))
-    return np.stack([normalize(digit, box) for box in BOXES])
+    """The digit in the image file at path, read three ways: (3, 28, 28) float32, ink 0 to 1 on black
+    as MNIST's: its strokes redrawn in each of BOXES, and its ink as it is in a GREY box. Raises
+    OSError (Pillow's: no file, not an image, cut short) or ValueError (blank, too large) saying why
+    there is none to read."""
+    strength, ink = find_ink(on_the_sheet(read_gray(path, max_pixels)))
+    digit = pick_digit(ink)
+    near = ndimage.binary_dilation(digit, iterations=3)  # the strokes' soft edges too, nothing else
+    grey = (strength * near)[bounds(near)] / np.percentile(strength[digit], 90)  # its full strength 1
+    return np.stack([normalize(digit[bounds(digit)], box) for box in BOXES] + [centred(grey.clip(0, 1), GREY)])
+
+
+def bounds(mask):
+    """The slices of the smallest box around mask's True pixels."""
+    return ndimage.find_objects(mask.astype(int))[0]
 
 
 def read_gray(path, max_pixels):
@@ -40,11 +53,12 @@ def read_gray(path, max_pixels):
                 if image.width * image.height > max_pixels:
                     raise ValueError(f"{image.width}x{image.height} pixels is too large (the most is "
                                      f"{max_pixels // 1_000_000} megapixels): scale it down first")
-                image.draft(None, (-(-image.width * WORK // max(image.size)), -(-image.height * WORK // max(image.size))))
-                image = ImageOps.exif_transpose(image)  # a phone photo's rotation; a JPEG above is decoded smaller
+                scale = WORK / max(image.size)  # a big JPEG decoded at 1/2, 1/4 or 1/8 of its size at once
+                image.draft(None, (round(image.width * scale), round(image.height * scale)))
+                image = ImageOps.exif_transpose(image)  # a phone photo's rotation
                 deep = image.mode in ("I", "I;16", "I;16B", "I;16L", "F")  # deep gray: 12, 16, 32 bits or floats
                 image = image.convert("F" if deep else "RGBA")
-                if max(image.size) > WORK:  # shrunk here, in Pillow's C: a 12-megapixel photo in a few tenths of a second
+                if max(image.size) > WORK:  # shrunk by Pillow: a 12-megapixel photo in a few tenths of a second
                     scale = WORK / max(image.size)
                     image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
                                          Image.Resampling.BOX)
@@ -84,8 +98,7 @@ def on_the_sheet(gray):
     gray = transform.rotate(gray, angle, resize=True, mode="edge")
     sheet = transform.rotate(sheet.astype(float), angle, resize=True) > 0.5
     sheet = ndimage.distance_transform_edt(sheet) > max(2, min(gray.shape) / 100)  # its edge and shadow left out
-    rows, cols = np.flatnonzero(sheet.any(axis=1)), np.flatnonzero(sheet.any(axis=0))
-    gray, sheet = (a[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1] for a in (gray, sheet))
+    gray, sheet = gray[bounds(sheet)], sheet[bounds(sheet)]
     nearest = ndimage.distance_transform_edt(~sheet, return_distances=False, return_indices=True)
     return gray[tuple(nearest)]  # past its edge, the paper continued
 
@@ -95,8 +108,7 @@ def sheet_above(smooth, threshold):
     sheet lying on a table: a rectangle as a phone sees it, large, mostly paper, and its outline a
     sharp step down (not light falling off). Else None."""
     bright = smooth > threshold
-    opened = ndimage.distance_transform_edt(~(ndimage.distance_transform_edt(bright) > 2)) <= 2  # thin bridges cut
-    labels = measure.label(opened)
+    labels = measure.label(morphology.opening(bright, morphology.disk(2)))  # thin bridges to the table cut
     if labels.max() == 0:
         return None
     sheet = ndimage.binary_fill_holes(labels == 1 + np.bincount(labels.ravel())[1:].argmax())
@@ -107,8 +119,8 @@ def sheet_above(smooth, threshold):
     if not 0.03 < sheet.mean() < 0.9 or framed > 0.5 or np.median(smooth[outside]) > 0.85 * np.median(smooth[inside]):
         return None  # too small or too large, the table seen along less than half of it, or no step down
     large = ndimage.distance_transform_edt(sheet).max() > 0.08 * min(sheet.shape)
-    paper = (sheet & ~bright).sum() < 0.3 * sheet.sum()
-    return sheet if large and paper and upright_rectangle(sheet)[1] > 0.85 else None
+    mostly_paper = (sheet & ~bright).sum() < 0.3 * sheet.sum()
+    return sheet if large and mostly_paper and upright_rectangle(sheet)[1] > 0.85 else None
 
 
 def upright_rectangle(mask):
@@ -130,7 +142,7 @@ def find_ink(gray):
         gray = 1 - gray
     ink = filters.gaussian(np.clip(1 - gray / np.maximum(paper(gray), 1e-3), 0, 1), sigma=2)
     if ink.max() < 0.1:
-        return np.zeros(ink.shape, bool)
+        return ink, np.zeros(ink.shape, bool)
     otsu = filters.threshold_otsu(ink)  # and at least half the ink's full strength, however much paper there is
     mask = ink > max(otsu, 0.5 * np.percentile(ink[ink > otsu], 95))
     for line, across, thick in (((1, w * 19 // 20), (h // 64 + 1, 1), (h // 32, 1)),
@@ -139,7 +151,7 @@ def find_ink(gray):
         thin = ndimage.mean(~ndimage.binary_opening(mask, np.ones(thick)), lines, range(1, count + 1))
         lines = np.isin(lines, 1 + np.flatnonzero(thin > 0.5))  # ruled lines are thin; a thick stroke's edge is not
         mask = ndimage.binary_closing(mask & ~lines, np.ones(across)) | (mask & ~lines)  # strokes they cut, joined
-    return mask
+    return ink, mask
 
 
 def paper(gray, blocks=16):
@@ -159,8 +171,8 @@ def paper(gray, blocks=16):
 
 
 def pick_digit(ink):
-    """The digit's strokes, cropped: the largest part that does not run along the picture's edge,
-    and the parts near it of a tenth of its size or more."""
+    """The digit's strokes: the largest part that does not run along the picture's edge, and the
+    parts near it of a tenth of its size or more."""
     labels = measure.label(ink)
     edge = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
     along_edge = np.bincount(edge, minlength=labels.max() + 1) >= 0.6 * max(ink.shape)  # a table, a sheet's edge
@@ -172,9 +184,7 @@ def pick_digit(ink):
     margin = (bottom - top) // 2  # the other strokes of a digit are near its largest one
     kept = [p.label for p in parts if p.area >= 0.1 * largest.area and p.bbox[0] < bottom + margin
             and p.bbox[2] > top - margin and p.bbox[1] < right + margin and p.bbox[3] > left - margin]
-    digit = np.isin(labels, kept)
-    rows, cols = np.flatnonzero(digit.any(axis=1)), np.flatnonzero(digit.any(axis=0))
-    return digit[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    return np.isin(labels, kept)
 
 
 def normalize(digit, box):
@@ -187,9 +197,14 @@ def normalize(digit, box):
         digit = ndimage.distance_transform_edt(digit) > -shrink
     elif grow > 0:
         digit = ndimage.distance_transform_edt(~np.pad(digit, grow)) <= grow
+    return centred(digit.astype(float), box)
+
+
+def centred(digit, box):
+    """A cropped digit scaled to fit box x box, its strongest ink 1, centred by mass in 28x28."""
     scale = box / max(digit.shape)
-    small = transform.resize(digit.astype(float), (max(1, round(digit.shape[0] * scale)),
-                                                  max(1, round(digit.shape[1] * scale))), anti_aliasing=True)
+    small = transform.resize(digit, (max(1, round(digit.shape[0] * scale)), max(1, round(digit.shape[1] * scale))),
+                             anti_aliasing=True)
     out = np.zeros((28, 28))
     top, left = (28 - small.shape[0]) // 2, (28 - small.shape[1]) // 2
     out[top:top + small.shape[0], left:left + small.shape[1]] = small / small.max()

@@ -32,18 +32,21 @@ def at_box(original, box):
 
 def assert_as_mnist_drew_it(candidates, original, where):
     """Each reading is the digit (no paper edge, table, line or speck): scaled to its box, centred by
-    mass as MNIST's digits are, with MNIST's stroke, alike to the MNIST digit it was made from."""
-    assert candidates.shape == (len(digits.BOXES), 28, 28) and candidates.dtype == np.float32, where
-    for digit, box in zip(candidates, digits.BOXES):
+    mass as MNIST's digits are, alike to the MNIST digit it was made from; redrawn, with MNIST's stroke."""
+    boxes = [*digits.BOXES, digits.GREY]  # the strokes redrawn in each box, then the ink as it is
+    assert candidates.shape == (len(boxes), 28, 28) and candidates.dtype == np.float32, where
+    for n, (digit, box) in enumerate(zip(candidates, boxes)):
         assert digit.max() == 1, where
         rows, cols = np.flatnonzero(digit.max(axis=1) > 0.1), np.flatnonzero(digit.max(axis=0) > 0.1)
         assert box - 1 <= max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 <= box + 1, where  # its box
         assert np.allclose(ndimage.center_of_mass(digit), 14, atol=0.51), where  # MNIST's centre
         scale = (box / 20) ** 2
-        assert 0.6 * scale < digit.sum() / original.sum() < 1.6 * scale, where  # MNIST's strokes
+        if n < len(digits.BOXES):  # the strokes redrawn (the last reading keeps the picture's own)
+            assert 0.6 * scale < digit.sum() / original.sum() < 1.6 * scale, where  # MNIST's strokes
         alike = max(np.corrcoef(np.roll(digit, shift, (0, 1)).ravel(), at_box(original, box).ravel())[0, 1]
                     for shift in np.ndindex(3, 3) for shift in [np.array(shift) - 1])
-        assert alike > 0.6, (where, alike)  # the pen-drawn styles are redrawn, so not quite alike
+        # the pen-drawn styles are redrawn, so not quite alike; a fine pen's own ink is faint at 28x28
+        assert alike > (0.6 if n < len(digits.BOXES) else 0.5), (where, alike)
 
 
 def test_preprocessing_finds_the_digit_as_mnist_drew_it(tmp_path):
@@ -78,6 +81,8 @@ def test_a_light_digit_on_black_is_not_taken_for_a_sheet():
 
 
 def test_a_smoke_model_reads_each_style_about_as_well_as_mnists_own(shared_run, tmp_path):
+    """predict.py with the model of `main.py --smoke` (the same as test_mnist_predict.py's), on the
+    fixture's first 10 test digits in each style."""
     checkout, trained = shared_run("mnist", "--smoke", "--data", MNIST, backend="tensorflow")
     assert_ok(trained)
     files, labels = styled_digits(tmp_path, count=10)
@@ -89,5 +94,6 @@ def test_a_smoke_model_reads_each_style_about_as_well_as_mnists_own(shared_run, 
                                                                 result.stdout, re.M)}
     scores = {style: sum(answers[str(path)] == label for path, label in zip(style_paths, labels))
               for style, style_paths in files.items()}
-    # a smoke model misreads some of MNIST's own digits: each style is read about as well as those
-    assert scores["mnist"] >= 8 and min(scores.values()) >= scores["mnist"] - 1, scores
+    # 9/10 or better a style, as with a full model, but a smoke model misreads some of MNIST's own digits
+    # too: each style is read as well as those, or with one more miss
+    assert min(scores.values()) >= scores["mnist"] - 1 >= 8, scores
