@@ -49,9 +49,10 @@ def test_each_script_has_an_output_in_a_readme():
             ("mnist_predict", "draw.py"), ("gym_agent", "agent.py")} <= {tuple(p.values[:2]) for p in outputs()}
 
 
-def test_readme_pictures_are_in_the_repo_small_and_readable():
+def test_readme_pictures_are_in_the_repo_small_readable_and_drawn_by_make_sh():
     for readme in READMES:
         for link in re.findall(r"\]\(([^)\s]+\.(?:png|gif))\)", (ROOT / readme).read_text()):
+            assert Path(link).name in (ROOT / "assets" / "make.sh").read_text(), link
             assert ((ROOT / readme).parent / link).stat().st_size < 300_000, link
             with Image.open((ROOT / readme).parent / link) as picture:
                 picture.verify()
