@@ -20,9 +20,9 @@ from skimage import filters, measure, morphology, transform
 
 WORK = 512  # pixels on the longer side while finding the ink
 SHEET = 128  # and while finding a sheet of paper
-# the digit's longer side in 28x28, a reading each: MNIST's was 20, but MNIST's models read printed
-# and thick digits better a little smaller (bench/README.md)
-BOXES = (18, 16)  # the strokes redrawn
+# the digit's longer side in 28x28, a reading each: MNIST's 20, and a little smaller, in which MNIST's
+# models read printed and thick digits better (bench/README.md)
+BOXES = (20, 18)  # the strokes redrawn
 GREY = 18  # the ink as it is, soft edges and all: soft, thick strokes are read best so
 STROKES = (0.10, 0.20)  # the thinnest and the thickest strokes kept, a fraction of the digit's longer side
 
