@@ -138,8 +138,9 @@ def find_ink(gray):
     """The ink, True, from a picture's brightness: darker (or lighter) than the paper under its
     lighting, by half or more, with ruled lines across nearly all of the picture dropped."""
     (h, w), smooth = gray.shape, filters.gaussian(gray, sigma=2)
-    if np.median(smooth) < (smooth.min() + smooth.max()) / 2:  # most of the picture is paper: here, dark
-        gray = 1 - gray
+    dark, edge = (smooth.min() + smooth.max()) / 2, np.concatenate([smooth[0], smooth[-1], smooth[:, 0], smooth[:, -1]])
+    if np.median(smooth) < dark and np.median(edge) < dark:  # most of the picture, and of its edge, is paper: here,
+        gray = 1 - gray                                      # dark (a bold digit cropped tight is mostly ink, not its edge)
     ink = filters.gaussian(np.clip(1 - gray / np.maximum(paper(gray), 1e-3), 0, 1), sigma=2)
     if ink.max() < 0.1:
         return ink, np.zeros(ink.shape, bool)

@@ -3,9 +3,12 @@ digit_styles.py), the digit is found and prepared as MNIST's were, and a model r
 MNIST's own digits."""
 import re
 import sys
+from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
 
 import digit_styles
@@ -78,6 +81,18 @@ def test_a_light_digit_on_black_is_not_taken_for_a_sheet():
         for image in data["x_test"][:100]:
             gray = ndimage.zoom(image / 255, 512 / 28, order=1)  # as read_gray enlarges it
             assert digits.on_the_sheet(gray) is gray
+
+
+def test_a_bold_digit_cropped_tight_is_its_ink_not_the_paper_around_it(tmp_path):
+    """Mostly ink, but its edge mostly paper: dark on light, whatever most of the picture is."""
+    face = ImageFont.truetype(str(Path(matplotlib.get_data_path(), "fonts", "ttf", "DejaVuSans-Bold.ttf")), 200)
+    for digit in "0123456789":
+        left, top, right, bottom = face.getbbox(digit)
+        picture = Image.new("L", (right - left, bottom - top), 255)
+        ImageDraw.Draw(picture).text((-left, -top), digit, font=face, fill=0)
+        picture.save(tmp_path / "bold.png")
+        ink = digits.centred(1 - np.asarray(picture, float) / 255, digits.GREY)  # the ink as it is, as MNIST's
+        assert np.corrcoef(digits.read_candidates(tmp_path / "bold.png")[-1].ravel(), ink.ravel())[0, 1] > 0.8, digit
 
 
 def test_a_smoke_model_reads_each_style_about_as_well_as_mnists_own(shared_run, tmp_path):
