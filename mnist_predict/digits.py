@@ -135,12 +135,14 @@ def upright_rectangle(mask):
 
 
 def find_ink(gray):
-    """The ink, True, from a picture's brightness: darker (or lighter) than the paper under its
-    lighting, by half or more, with ruled lines across nearly all of the picture dropped."""
+    """(strength, ink): how far each pixel is from the paper under its lighting, 0 to 1, and the ink,
+    True: darker (or lighter) than the paper by half or more, ruled lines across the picture dropped."""
     (h, w), smooth = gray.shape, filters.gaussian(gray, sigma=2)
+    # light ink on dark paper where most of the picture and most of its edge are dark (a bold digit
+    # cropped tight is mostly ink, but its edge is mostly paper)
     dark, edge = (smooth.min() + smooth.max()) / 2, np.concatenate([smooth[0], smooth[-1], smooth[:, 0], smooth[:, -1]])
-    if np.median(smooth) < dark and np.median(edge) < dark:  # most of the picture, and of its edge, is paper: here,
-        gray = 1 - gray                                      # dark (a bold digit cropped tight is mostly ink, not its edge)
+    if np.median(smooth) < dark and np.median(edge) < dark:
+        gray = 1 - gray
     ink = filters.gaussian(np.clip(1 - gray / np.maximum(paper(gray), 1e-3), 0, 1), sigma=2)
     if ink.max() < 0.1:
         return ink, np.zeros(ink.shape, bool)
