@@ -23,6 +23,8 @@ def test_catalog_spaces_episodes_and_headless_the_gif(tmp_path, env):
     lines = result.stdout.splitlines()
     catalog = re.fullmatch(r"Environments: \[(.*)\]", lines[0])[1].split(", ")
     assert {"'CartPole-v0'", "'MountainCar-v0'", "'Acrobot-v1'"} <= set(catalog)
+    assert lines[1] == "Action space: Discrete(2)"
+    assert re.fullmatch(r"Observation space: Box\(\[-4\.8 .*\], \[4\.8 .*\], \(4,\), float32\)", lines[2])
     lengths, gif = episodes(result.stdout), tmp_path / "gym-simple" / "cartpole.gif"
     assert len(lengths) == 20 and all(8 <= n <= 100 for n in lengths) and lines[-1] == f"animation saved to {gif}"
     shown = frames(gif)  # the first episode: the cart and pole move from frame to frame
