@@ -2,7 +2,7 @@
 
 The episodes of random actions play in a window where one opens; else the first is saved as a
 GIF beside this script, named after the environment (--env MsPacman-v0 needs ale-py).
-    cd gym-simple && python main.py [--env MsPacman-v0] [--episodes 20]
+    cd gym-simple && python main.py [--env MsPacman-v0] [--episodes 20] [--seed 0]
 """
 import argparse
 import os
@@ -13,6 +13,7 @@ from pathlib import Path
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--env", default="CartPole-v0", help="default: the post's CartPole-v0")
 parser.add_argument("--episodes", type=int, default=20, help="random episodes (default: 20)")
+parser.add_argument("--seed", type=int, help="the same episodes each run (default: new ones)")
 args = parser.parse_args()
 
 # Gymnasium draws the classic environments with pygame; a window only where SDL really opens one
@@ -48,8 +49,10 @@ print("Observation space: {}".format(env.observation_space))
 
 # play: random actions, no agent yet
 frames = []
+env.action_space.seed(args.seed)  # Gymnasium: seeds go to reset and to the spaces
 for i_episode in range(args.episodes):
-    observation, info = env.reset()  # Gymnasium: reset returns the observation and an info dict
+    # Gymnasium: reset returns the observation and an info dict
+    observation, info = env.reset(seed=args.seed if i_episode == 0 else None)
     for t in range(100):
         if not window and i_episode == 0:
             frames.append(env.render())  # a picture of this step, for the GIF

@@ -1,7 +1,9 @@
 """Run each script as a reader would: `python SCRIPT ARGS` in its folder, headless, in a copy of the
 folder under a temporary one (the repository's layout kept), so the checkout never changes."""
+import functools
 import hashlib
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -10,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parent.parent
 MNIST = ROOT / "tests" / "data" / "mnist_small.npz"  # MNIST's first 2,048 training and 512 test digits
@@ -54,10 +57,26 @@ def reader_env(backend=None, **extra):
             **({"KERAS_BACKEND": backend} if backend else {}), **extra}
 
 
+@functools.cache
+def reader_made():
+    """The checkout's files that git ignores: what a reader's runs made there (trained pairs, the
+    agent's policy, pictures), which the tests' copies leave out. None outside a git checkout."""
+    try:
+        listed = subprocess.run(["git", "ls-files", "--others", "--ignored", "--exclude-standard",
+                                 "-z"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return frozenset()
+    return frozenset(ROOT / path for path in listed.split("\0") if path)
+
+
 def copy_of(where, *folders):
-    """A checkout under `where` holding copies of these folders of the repository: its root."""
+    """A checkout under `where` holding copies of these folders of the repository as a fresh clone
+    has them (nothing a reader's runs made): its root."""
+    def left_out(folder, names):
+        return {name for name in names
+                if name == "__pycache__" or Path(folder, name) in reader_made()}
     for folder in folders:
-        shutil.copytree(ROOT / folder, where / folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(ROOT / folder, where / folder, dirs_exist_ok=True, ignore=left_out)
     return where
 
 
@@ -68,17 +87,26 @@ def run(checkout, folder, *args, backend=None, env=None, script="main.py", timeo
 
 
 @pytest.fixture(scope="session")
-def shared_run(tmp_path_factory):
-    """run() in a copy of the folder (and `also`), each distinct run once a worker, as several tests read one run."""
-    runs = {}
+def shared_run(tmp_path_factory, worker_id):
+    """run() in a copy of the folder (and `also`), each distinct run once a test session, however
+    many workers (pytest-xdist's way: a file lock in the folder the workers share), as several
+    tests read one run. Tests read its checkout; one that writes there works on a copy."""
+    shared = tmp_path_factory.getbasetemp()
+    shared = shared if worker_id == "master" else shared.parent
 
-    def shared(folder, *args, backend=None, env=None, script="main.py", also=()):
-        key = (folder, script, tuple(map(str, args)), backend, tuple(sorted((env or {}).items())), tuple(also))
-        if key not in runs:
-            checkout = copy_of(tmp_path_factory.mktemp("checkout"), folder, *also)
-            runs[key] = checkout, run(checkout, folder, *args, backend=backend, env=env, script=script)
-        return runs[key]  # (checkout, result)
-    return shared
+    def shared_run(folder, *args, backend=None, env=None, script="main.py", also=()):
+        key = json.dumps([folder, script, [str(a) for a in args], backend,
+                          sorted((env or {}).items()), list(also)])
+        where = shared / f"run-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+        with FileLock(f"{where}.lock"):
+            if not (where / "result.json").exists():
+                checkout = copy_of(where / "checkout", folder, *also)
+                result = run(checkout, folder, *args, backend=backend, env=env, script=script)
+                (where / "result.json").write_text(json.dumps(
+                    [result.args, result.returncode, result.stdout, result.stderr]))
+        result = json.loads((where / "result.json").read_text())
+        return where / "checkout", subprocess.CompletedProcess(*result)
+    return shared_run
 
 
 def need(module, install):

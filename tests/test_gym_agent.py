@@ -5,14 +5,14 @@ import re
 import numpy as np
 from PIL import Image
 
-from conftest import ROOT, assert_ok, copy_of, run
+from conftest import assert_ok, copy_of, run
 
 
 def agent(tmp_path, *args, backend="tensorflow", env=None):
     """agent.py run in a copy of gym_agent/: the result, and the files it wrote there."""
-    result = run(copy_of(tmp_path, "gym_agent"), "gym_agent", *args, script="agent.py", backend=backend, env=env)
-    return result, {path.name for path in (tmp_path / "gym_agent").iterdir()} - {
-        path.name for path in (ROOT / "gym_agent").iterdir()}
+    before = {path.name for path in (copy_of(tmp_path, "gym_agent") / "gym_agent").iterdir()}
+    result = run(tmp_path, "gym_agent", *args, script="agent.py", backend=backend, env=env)
+    return result, {path.name for path in (tmp_path / "gym_agent").iterdir()} - before
 
 
 def test_smoke_run_learns_saves_its_policy_and_plays(backend, tmp_path):

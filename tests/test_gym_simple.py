@@ -19,7 +19,7 @@ def frames(gif):
 
 @pytest.mark.parametrize("env", [{}, {"DISPLAY": "127.0.0.1:97"}], ids=["no display", "a dead one"])
 def test_catalog_spaces_episodes_and_headless_the_gif(tmp_path, env):
-    result = assert_ok(run(copy_of(tmp_path, "gym-simple"), "gym-simple", env=env))
+    result = assert_ok(run(copy_of(tmp_path, "gym-simple"), "gym-simple", "--seed", 0, env=env))
     lines = result.stdout.splitlines()
     catalog = re.fullmatch(r"Environments: \[(.*)\]", lines[0])[1].split(", ")
     assert {"'CartPole-v0'", "'MountainCar-v0'", "'Acrobot-v1'"} <= set(catalog)

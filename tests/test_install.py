@@ -25,8 +25,26 @@ def test_requirements_txt_is_what_the_sections_import_and_installed_in_range():
                 for name in re.findall(r"^\s*(?:import|from) (\w+)", (ROOT / folder / "main.py").read_text(), re.M)}
     third_party = imported - set(sys.stdlib_module_names) - {"tensorflow", "jax", "torch", "ale_py"}
     assert third_party == {"numpy", "keras", "matplotlib", "pygame", "gymnasium", "PIL"}  # pygame: classic-control
-    for req in requirements("requirements-dev.txt"):
-        assert req.specifier.contains(metadata.version(req.name), prereleases=True), req
+    for req in requirements("requirements.txt") + requirements("requirements-dev.txt"):
+        name = req.name
+        if name == "tensorflow" and not installed("tensorflow"):  # the CPU-only route
+            name = "tensorflow-cpu"
+        assert req.specifier.contains(metadata.version(name), prereleases=True), req
+
+
+def installed(name):
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def test_the_files_added_to_a_tensorflow_build_name_none():
+    """requirements.txt or requirements-cpu.txt picks the build; what is added on top keeps it."""
+    for name in ("requirements-dev.txt", "requirements-jax.txt", "requirements-torch.txt",
+                 "mnist_predict/requirements.txt"):
+        assert not {req.name for req in requirements(name)} & {"tensorflow", "tensorflow-cpu"}, name
+    assert not (installed("tensorflow") and installed("tensorflow-cpu"))  # one module, two names
 
 
 def test_the_cpu_only_file_is_requirements_txt_with_tensorflow_cpu():
@@ -36,7 +54,8 @@ def test_the_cpu_only_file_is_requirements_txt_with_tensorflow_cpu():
 
 def test_ci_pins_each_floor_and_runs_the_readme_test_command():
     lowest = {req.name: req for req in requirements(".ci/lowest.txt")}
-    for req in requirements("requirements-dev.txt") + requirements("requirements-jax.txt"):
+    for req in (requirements("requirements.txt") + requirements("requirements-dev.txt")
+                + requirements("requirements-jax.txt")):
         pinned = next(iter(lowest[req.name].specifier))
         floor = next(Version(spec.version) for spec in req.specifier if spec.operator == ">=")
         assert pinned.operator == "==" and Version(pinned.version) == floor, (req, lowest[req.name])

@@ -52,13 +52,19 @@ def test_precision_is_bfloat16_only_where_the_training_device_has_units_for_it(
     assert load_train().precision(backend, gpus, flags, onednn) == expected
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # Keras's, in this process only
 def test_a_pair_trained_in_bfloat16_is_saved_in_float32(tmp_path, monkeypatch, capsys):
     pytest.importorskip("tensorflow")
     monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
+    keras = pytest.importorskip("keras")
     train = load_train(copy_of(tmp_path, "mnist_fast") / "mnist_fast")
     monkeypatch.setattr(train, "cpu_flags", lambda: ["avx512_bf16"])  # as on a CPU with the units
     monkeypatch.setattr("sys.argv", ["train.py", "--smoke", "--epochs", "1", "--data", str(MNIST)])
-    train.main()
+    keras.config.set_max_steps_per_epoch(2)  # bfloat16 without the units is slow: two steps
+    try:
+        train.main()
+    finally:
+        keras.config.set_max_steps_per_epoch(None)
     assert capsys.readouterr().out.startswith("Precision: mixed_bfloat16\n")
     saved = (tmp_path / "mnist_fast" / "model.json").read_text()
     assert "bfloat16" not in saved and json.loads(saved)["class_name"] == "Sequential"
