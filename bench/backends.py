@@ -14,6 +14,7 @@ first, its slowest, and ratios to the floor and to TensorFlow's (the baseline).
 import argparse
 import importlib.util
 import os
+import platform
 import re
 import shutil
 import statistics
@@ -23,8 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.reading import ROOT, cpu
-
+ROOT = Path(__file__).resolve().parent.parent
 TRAIN, TEST, BATCH = 60_000, 10_000, 128
 # Multiply-adds of one digit through the post's CNN, forward: conv 3x3x1->32 on 26x26,
 # conv 3x3x32->64 on 24x24, dense 9216->128, dense 128->10.
@@ -86,6 +86,17 @@ def train(folder, backend, args):
     if process.returncode or len(epochs) != args.epochs or not accuracy:
         return None
     return epochs, precision[1] if precision else "float32", float(accuracy[1])
+
+
+def cpu():
+    """The CPU's model name, as Linux lists it, and the core count."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            name = next(line.split(":", 1)[1].strip() for line in cpuinfo
+                        if line.startswith("model name"))
+    except (OSError, StopIteration):
+        name = platform.processor() or platform.machine()
+    return f"{name}, {os.cpu_count()} cores"
 
 
 def main():
