@@ -1,5 +1,5 @@
-"""Run each script as a reader would: `python SCRIPT ARGS` in its folder, headless, in a copy of the
-folder under a temporary one (the repository's layout kept), so the checkout never changes."""
+"""Run each script as a reader would: `python SCRIPT ARGS` in its folder, headless, in a copy of
+the folder under a temporary one (the repository's layout kept), so the checkout never changes."""
 import functools
 import hashlib
 import importlib.util
@@ -15,15 +15,19 @@ import pytest
 from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parent.parent
-MNIST = ROOT / "tests" / "data" / "mnist_small.npz"  # MNIST's first 2,048 training and 512 test digits
-# What TensorFlow prints on import whatever TF_CPP_MIN_LOG_LEVEL says (bench/README.md); the rest of stderr counts.
-TENSORFLOW_IMPORT = re.compile(r"WARNING: All log messages before absl::InitializeLog\(\) is called are written to "
-                               r"STDERR|[IWE]\d{4} [\d:. ]+\d+ (port\.cc:\d+\] oneDNN custom operations are on|"
-                               r"cudart_stub\.cc:\d+\] Could not find cuda drivers)")
+# MNIST's first 2,048 training and 512 test digits
+MNIST = ROOT / "tests" / "data" / "mnist_small.npz"
+# What TensorFlow prints on import whatever TF_CPP_MIN_LOG_LEVEL says (bench/README.md); the rest
+# of stderr counts.
+TENSORFLOW_IMPORT = re.compile(
+    r"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR|"
+    r"[IWE]\d{4} [\d:. ]+\d+ (port\.cc:\d+\] oneDNN custom operations are on|"
+    r"cudart_stub\.cc:\d+\] Could not find cuda drivers)")
 
 
 def checkout_files():
-    """{path: sha256} of every file in the checkout, tracked or not, caches and virtual environments aside."""
+    """{path: sha256} of every file in the checkout, tracked or not, caches and virtual
+    environments aside."""
     found = {}
     for folder, subfolders, files in os.walk(ROOT):
         subfolders[:] = [d for d in subfolders if d not in {".git", "__pycache__", ".pytest_cache"}
@@ -34,7 +38,8 @@ def checkout_files():
 
 
 def pytest_sessionstart(session):
-    if not hasattr(session.config, "workerinput"):  # once, in pytest-xdist's controller or a plain run
+    # once, in pytest-xdist's controller or a plain run
+    if not hasattr(session.config, "workerinput"):
         session.config.checkout_before = checkout_files()
 
 
@@ -42,7 +47,8 @@ def pytest_sessionfinish(session, exitstatus):
     """The suite fails if it wrote, changed or deleted a file of the checkout."""
     if hasattr(session.config, "checkout_before"):
         before, after = session.config.checkout_before, checkout_files()
-        changed = sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+        changed = sorted(path for path in before.keys() | after.keys()
+                         if before.get(path) != after.get(path))
         if changed:
             session.config.pluginmanager.get_plugin("terminalreporter").write_line(
                 f"FAILED: the suite changed files of the checkout: {', '.join(changed)}", red=True)
@@ -50,9 +56,12 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def reader_env(backend=None, **extra):
-    """A reader's headless server: no display nor hint for one (Matplotlib backend, SDL driver), no Keras limits."""
-    hidden = ("DISPLAY", "WAYLAND_DISPLAY", "KERAS_BACKEND", "KERAS_MAX_EPOCHS", "KERAS_MAX_STEPS_PER_EPOCH")
-    env = {k: v for k, v in os.environ.items() if k not in hidden and not k.startswith(("MPL", "SDL_"))}
+    """A reader's headless server: no display nor hint for one (Matplotlib backend, SDL driver), no
+    Keras limits."""
+    hidden = ("DISPLAY", "WAYLAND_DISPLAY", "KERAS_BACKEND", "KERAS_MAX_EPOCHS",
+              "KERAS_MAX_STEPS_PER_EPOCH")
+    env = {k: v for k, v in os.environ.items()
+           if k not in hidden and not k.startswith(("MPL", "SDL_"))}
     return {**env, "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1",
             **({"KERAS_BACKEND": backend} if backend else {}), **extra}
 
@@ -81,9 +90,11 @@ def copy_of(where, *folders):
 
 
 def run(checkout, folder, *args, backend=None, env=None, script="main.py", timeout=900):
-    """`python SCRIPT ARGS` in checkout/folder, as a reader runs it (script="-c": ARGS are code and its arguments)."""
+    """`python SCRIPT ARGS` in checkout/folder, as a reader runs it (script="-c": ARGS are code and
+    its arguments)."""
     return subprocess.run([sys.executable, script, *map(str, args)], cwd=checkout / folder,
-                          env=reader_env(backend, **(env or {})), capture_output=True, text=True, timeout=timeout)
+                          env=reader_env(backend, **(env or {})), capture_output=True, text=True,
+                          timeout=timeout)
 
 
 @pytest.fixture(scope="session")
@@ -126,20 +137,22 @@ def display():
     """A reader's working display, an X server of the test's own (Xvfb): {"DISPLAY": its name}."""
     if not shutil.which("Xvfb"):
         pytest.skip("no X server to try a window on (apt-get install xvfb)")
-    with subprocess.Popen(["Xvfb", "-displayfd", "1"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                          text=True) as xvfb:
+    with subprocess.Popen(["Xvfb", "-displayfd", "1"], stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, text=True) as xvfb:
         yield {"DISPLAY": f":{xvfb.stdout.readline().strip()}"}  # its number, printed once it is up
         xvfb.terminate()
 
 
 def stderr_lines(result):
     """What a reader sees on stderr, less TensorFlow's import lines."""
-    return [line for line in result.stderr.splitlines() if line.strip() and not TENSORFLOW_IMPORT.match(line)]
+    return [line for line in result.stderr.splitlines()
+            if line.strip() and not TENSORFLOW_IMPORT.match(line)]
 
 
 def assert_ok(result):
     """Exit 0, and not a word on stderr: no traceback, no warning a reader cannot act on."""
-    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, (f"exit {result.returncode}\n{result.stdout[-3000:]}\n"
+                                    f"{result.stderr[-3000:]}")
     assert stderr_lines(result) == [], result.stderr[-3000:]
     return result
 
@@ -153,6 +166,8 @@ def assert_fails(result, *fragments):
 
 
 def hide_modules(where, *names):
-    """An environment in which Python cannot import these modules, as where they were never installed."""
-    (where / "sitecustomize.py").write_text("import sys\n" + "".join(f"sys.modules[{n!r}] = None\n" for n in names))
+    """An environment in which Python cannot import these modules, as where they were never
+    installed."""
+    (where / "sitecustomize.py").write_text(
+        "import sys\n" + "".join(f"sys.modules[{n!r}] = None\n" for n in names))
     return {"PYTHONPATH": str(where)}

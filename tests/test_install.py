@@ -15,16 +15,20 @@ def requirements(name):
     """The requirements a file asks for, its -r lines followed."""
     lines = [line.split("#")[0].strip() for line in (ROOT / name).read_text().splitlines()]
     return [req for line in lines if line for req in
-            (requirements(str(Path(name).parent / line[3:])) if line.startswith("-r ") else [Requirement(line)])]
+            (requirements(str(Path(name).parent / line[3:])) if line.startswith("-r ")
+             else [Requirement(line)])]
 
 
 def test_requirements_txt_is_what_the_sections_import_and_installed_in_range():
     assert {req.name for req in requirements("requirements.txt")} == {
         "keras", "tensorflow", "numpy", "matplotlib", "pillow", "gymnasium"}
-    imported = {name for folder in ("gpu-test", "xor-numpy", "xor-keras", "mnist_plt", "mnist", "gym-simple")
-                for name in re.findall(r"^\s*(?:import|from) (\w+)", (ROOT / folder / "main.py").read_text(), re.M)}
+    imported = {name for folder in ("gpu-test", "xor-numpy", "xor-keras", "mnist_plt", "mnist",
+                                    "gym-simple")
+                for name in re.findall(r"^\s*(?:import|from) (\w+)",
+                                       (ROOT / folder / "main.py").read_text(), re.M)}
     third_party = imported - set(sys.stdlib_module_names) - {"tensorflow", "jax", "torch", "ale_py"}
-    assert third_party == {"numpy", "keras", "matplotlib", "pygame", "gymnasium", "PIL"}  # pygame: classic-control
+    # pygame: classic-control
+    assert third_party == {"numpy", "keras", "matplotlib", "pygame", "gymnasium", "PIL"}
     for req in requirements("requirements.txt") + requirements("requirements-dev.txt"):
         name = req.name
         if name == "tensorflow" and not installed("tensorflow"):  # the CPU-only route
@@ -48,7 +52,8 @@ def test_the_files_added_to_a_tensorflow_build_name_none():
 
 
 def test_the_cpu_only_file_is_requirements_txt_with_tensorflow_cpu():
-    cpu = {str(req).replace("tensorflow-cpu", "tensorflow") for req in requirements("requirements-cpu.txt")}
+    cpu = {str(req).replace("tensorflow-cpu", "tensorflow")
+           for req in requirements("requirements-cpu.txt")}
     assert cpu == {str(req) for req in requirements("requirements.txt")}
 
 
@@ -61,10 +66,12 @@ def test_ci_pins_each_floor_and_runs_the_readme_test_command():
         assert pinned.operator == "==" and Version(pinned.version) == floor, (req, lowest[req.name])
     readme, ci = (ROOT / "README.md").read_text(), (ROOT / ".ci" / "run").read_text()
     assert "pip install -r requirements-dev.txt && python -m pytest" in readme
-    assert all(line in ci for line in ("pip install -r requirements-dev.txt", "python -m pytest", ".ci/lowest.txt"))
+    assert all(line in ci for line in ("pip install -r requirements-dev.txt", "python -m pytest",
+                                       ".ci/lowest.txt"))
 
 
 def test_python_versions_are_the_readmes():
-    assert (3, 11) <= sys.version_info[:2] <= (3, 13) and "Python 3.11 to 3.13" in (ROOT / "README.md").read_text()
+    assert ((3, 11) <= sys.version_info[:2] <= (3, 13)
+            and "Python 3.11 to 3.13" in (ROOT / "README.md").read_text())
     assert not SpecifierSet(metadata.metadata("keras")["Requires-Python"]).contains("3.10")
     assert "python=3.11" in (ROOT / "environment.yml").read_text()

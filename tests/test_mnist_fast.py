@@ -23,7 +23,8 @@ def test_smoke_run_prints_its_lines_and_writes_a_pair_the_reader_reads(shared_ru
                                   backend=backend, also=["mnist_predict"])
     out, folder = assert_ok(result).stdout, checkout / "mnist_fast"
     assert out.startswith("Precision: float32\nEpoch 1/3\n")  # no bfloat16 units on CI's CPUs
-    assert len(re.findall(r"^16/16 - .* - val_accuracy: [\d.]+ - val_loss: [\d.]+$", out, re.M)) == 3
+    assert len(re.findall(r"^16/16 - .* - val_accuracy: [\d.]+ - val_loss: [\d.]+$",
+                          out, re.M)) == 3
     accuracy = float(re.search(r"^Test accuracy: ([\d.]+)$", out, re.M)[1])
     assert accuracy > SMOKE_BOUND
     assert re.search(r"^The post's 0.9917 not reached in 3 epochs\nTrained in \d+ s "

@@ -1,6 +1,6 @@
 """The READMEs' examples print what the READMEs show: each ```text block that starts with
-`$ cd FOLDER && python SCRIPT ...` (in an extra's README `$ python SCRIPT ...`, in its folder) is run
-as a reader would, the MNIST sample as --data; `…` stands for what varies (times, last digits,
+`$ cd FOLDER && python SCRIPT ...` (in an extra's README `$ python SCRIPT ...`, in its folder) is
+run as a reader would, the MNIST sample as --data; `…` stands for what varies (times, last digits,
 paths), a line `...` for lines left out, and the sample's 2048 training digits for MNIST's 60000."""
 import re
 import shlex
@@ -22,8 +22,9 @@ def outputs():
         for body in re.findall(r"```text\n(.*?)```", (ROOT / readme).read_text(), re.S):
             command, *shown = body.rstrip("\n").split("\n")
             if match := re.fullmatch(r"\$ (?:cd ([\w-]+) && )?python (\w+\.py)(.*)", command):
-                found.append(pytest.param(match[1] or str(Path(readme).parent), match[2], shlex.split(match[3]),
-                                          shown, id=f"{readme}: {command[2:]}"))
+                found.append(pytest.param(match[1] or str(Path(readme).parent), match[2],
+                                          shlex.split(match[3]), shown,
+                                          id=f"{readme}: {command[2:]}"))
     return found
 
 
@@ -46,9 +47,11 @@ def test_readme_output_is_what_the_script_prints(folder, script, args, shown, sh
 
 
 def test_each_script_has_an_output_in_a_readme():
-    assert {("gpu-test", "main.py"), ("xor-numpy", "main.py"), ("xor-keras", "main.py"), ("mnist_plt", "main.py"),
-            ("mnist", "main.py"), ("gym-simple", "main.py"), ("mnist_predict", "predict.py"),
-            ("mnist_predict", "draw.py"), ("gym_agent", "agent.py"), ("mnist_fast", "train.py")} <= {tuple(p.values[:2]) for p in outputs()}
+    assert {("gpu-test", "main.py"), ("xor-numpy", "main.py"), ("xor-keras", "main.py"),
+            ("mnist_plt", "main.py"), ("mnist", "main.py"), ("gym-simple", "main.py"),
+            ("mnist_predict", "predict.py"), ("mnist_predict", "draw.py"),
+            ("gym_agent", "agent.py"), ("mnist_fast", "train.py")} <= {
+                tuple(p.values[:2]) for p in outputs()}
 
 
 def test_readme_pictures_are_in_the_repo_small_readable_and_drawn_by_make_sh():
