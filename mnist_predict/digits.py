@@ -1,4 +1,5 @@
-"""A digit in an image file, prepared as MNIST's were: the ink found, scaled to a box, centred in 28x28.
+"""A digit in an image file, prepared as MNIST's were: the ink found, scaled to a box,
+centred in 28x28.
 
 Photos, scans, drawings and printed digits: any size up to 50 megapixels, any mode Pillow reads,
 upright as the EXIF orientation says, dark ink on light paper or light on dark, a tight crop or a
@@ -20,23 +21,26 @@ from skimage import filters, measure, morphology, transform
 
 WORK = 512  # pixels on the longer side while finding the ink
 SHEET = 128  # and while finding a sheet of paper
-# the digit's longer side in 28x28, a reading each: MNIST's 20, and a little smaller, in which MNIST's
-# models read printed and thick digits better (bench/README.md)
+# the digit's longer side in 28x28, a reading each: MNIST's 20, and a little smaller, in which
+# MNIST's models read printed and thick digits better (bench/README.md)
 BOXES = (20, 18)  # the strokes redrawn
 GREY = 18  # the ink as it is, soft edges and all: soft, thick strokes are read best so
-STROKES = (0.10, 0.20)  # the thinnest and the thickest strokes kept, a fraction of the digit's longer side
+# the thinnest and the thickest strokes kept, a fraction of the digit's longer side
+STROKES = (0.10, 0.20)
 
 
 def read_candidates(path, max_pixels=50_000_000):
-    """The digit in the image file at path, read three ways: (3, 28, 28) float32, ink 0 to 1 on black
-    as MNIST's: its strokes redrawn in each of BOXES, and its ink as it is in a GREY box. Raises
-    OSError (Pillow's: no file, not an image, cut short) or ValueError (blank, too large) saying why
-    there is none to read."""
+    """The digit in the image file at path, read three ways: (3, 28, 28) float32, ink 0 to 1 on
+    black as MNIST's: its strokes redrawn in each of BOXES, and its ink as it is in a GREY box.
+    Raises OSError (Pillow's: no file, not an image, cut short) or ValueError (blank, too large)
+    saying why there is none to read."""
     strength, ink = find_ink(on_the_sheet(read_gray(path, max_pixels)))
     digit = pick_digit(ink)
     near = ndimage.binary_dilation(digit, iterations=3)  # the strokes' soft edges too, nothing else
-    grey = (strength * near)[bounds(near)] / np.percentile(strength[digit], 90)  # its full strength 1
-    return np.stack([normalize(digit[bounds(digit)], box) for box in BOXES] + [centred(grey.clip(0, 1), GREY)])
+    # its full strength 1
+    grey = (strength * near)[bounds(near)] / np.percentile(strength[digit], 90)
+    return np.stack([normalize(digit[bounds(digit)], box) for box in BOXES]
+                    + [centred(grey.clip(0, 1), GREY)])
 
 
 def bounds(mask):
@@ -51,32 +55,40 @@ def read_gray(path, max_pixels):
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as image:
                 if image.width * image.height > max_pixels:
-                    raise ValueError(f"{image.width}x{image.height} pixels is too large (the most is "
-                                     f"{max_pixels // 1_000_000} megapixels): scale it down first")
-                scale = WORK / max(image.size)  # a big JPEG decoded at 1/2, 1/4 or 1/8 of its size at once
+                    raise ValueError(
+                        f"{image.width}x{image.height} pixels is too large (the most is "
+                        f"{max_pixels // 1_000_000} megapixels): scale it down first")
+                # a big JPEG decoded at 1/2, 1/4 or 1/8 of its size at once
+                scale = WORK / max(image.size)
                 image.draft(None, (round(image.width * scale), round(image.height * scale)))
                 image = ImageOps.exif_transpose(image)  # a phone photo's rotation
-                deep = image.mode in ("I", "I;16", "I;16B", "I;16L", "F")  # deep gray: 12, 16, 32 bits or floats
+                # deep gray: 12, 16, 32 bits or floats
+                deep = image.mode in ("I", "I;16", "I;16B", "I;16L", "F")
                 image = image.convert("F" if deep else "RGBA")
-                if max(image.size) > WORK:  # shrunk by Pillow: a 12-megapixel photo in a few tenths of a second
+                # shrunk by Pillow: a 12-megapixel photo in a few tenths of a second
+                if max(image.size) > WORK:
                     scale = WORK / max(image.size)
-                    image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+                    image = image.resize((max(1, round(image.width * scale)),
+                                          max(1, round(image.height * scale))),
                                          Image.Resampling.BOX)
                 if deep:
                     gray = np.asarray(image, dtype="float64")
                     low = min(gray.min(), 0)
-                    gray = (gray - low) / ((gray.max() - low) or 1)  # by its real range: 0 (or less) to its most
+                    # by its real range: 0 (or less) to its most
+                    gray = (gray - low) / ((gray.max() - low) or 1)
                 else:  # 8-bit gray, palette, RGB, CMYK, with or without alpha
                     rgba = np.asarray(image, dtype="float64") / 255
                     gray, alpha = rgba[..., :3] @ [0.299, 0.587, 0.114], rgba[..., 3]
                     if alpha.max() == 0:
                         raise ValueError("no digit found (the image is fully transparent)")
-                    if alpha.min() < 1:  # ink on a transparent canvas: laid on paper of the other shade
+                    # ink on a transparent canvas: laid on paper of the other shade
+                    if alpha.min() < 1:
                         gray = gray * alpha + (np.average(gray, weights=alpha) < 0.5) * (1 - alpha)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValueError("too large to read safely: scale it down first") from None
     scale = WORK / max(gray.shape)  # a small picture enlarged
-    return transform.resize(gray, (max(1, round(gray.shape[0] * scale)), max(1, round(gray.shape[1] * scale))))
+    return transform.resize(gray, (max(1, round(gray.shape[0] * scale)),
+                                   max(1, round(gray.shape[1] * scale))))
 
 
 def on_the_sheet(gray):
@@ -85,19 +97,23 @@ def on_the_sheet(gray):
     step = max(1, round(max(gray.shape) / SHEET))
     small = filters.gaussian(transform.downscale_local_mean(gray, (step, step)), sigma=1)
     otsu, brightest = filters.threshold_otsu(small), np.percentile(small, 99)
-    for threshold in (otsu, (2 * otsu + brightest) / 3, (otsu + 2 * brightest) / 3):  # brighter: a table's light
-        sheet = sheet_above(small, threshold)                                          # streaks left out
+    # brighter: a table's light streaks left out
+    for threshold in (otsu, (2 * otsu + brightest) / 3, (otsu + 2 * brightest) / 3):
+        sheet = sheet_above(small, threshold)
         if sheet is not None:
             angle = upright_rectangle(sheet)[0]
             sheet = transform.resize(sheet.astype(float), gray.shape, order=1) > 0.5
-            on_it = filters.gaussian(gray, sigma=1)[ndimage.distance_transform_edt(sheet) > 3 * step]
-            if on_it.min() < 0.7 * np.median(on_it):  # ink on it: not the white inside a big letter's loop
+            on_it = filters.gaussian(gray, sigma=1)[
+                ndimage.distance_transform_edt(sheet) > 3 * step]
+            # ink on it: not the white inside a big letter's loop
+            if on_it.min() < 0.7 * np.median(on_it):
                 break
     else:
         return gray
     gray = transform.rotate(gray, angle, resize=True, mode="edge")
     sheet = transform.rotate(sheet.astype(float), angle, resize=True) > 0.5
-    sheet = ndimage.distance_transform_edt(sheet) > max(2, min(gray.shape) / 100)  # its edge and shadow left out
+    # its edge and shadow left out
+    sheet = ndimage.distance_transform_edt(sheet) > max(2, min(gray.shape) / 100)
     gray, sheet = gray[bounds(sheet)], sheet[bounds(sheet)]
     nearest = ndimage.distance_transform_edt(~sheet, return_distances=False, return_indices=True)
     return gray[tuple(nearest)]  # past its edge, the paper continued
@@ -108,7 +124,8 @@ def sheet_above(smooth, threshold):
     sheet lying on a table: a rectangle as a phone sees it, large, mostly paper, and its outline a
     sharp step down (not light falling off). Else None."""
     bright = smooth > threshold
-    labels = measure.label(morphology.opening(bright, morphology.disk(2)))  # thin bridges to the table cut
+    # thin bridges to the table cut
+    labels = measure.label(morphology.opening(bright, morphology.disk(2)))
     if labels.max() == 0:
         return None
     sheet = ndimage.binary_fill_holes(labels == 1 + np.bincount(labels.ravel())[1:].argmax())
@@ -116,8 +133,10 @@ def sheet_above(smooth, threshold):
     framed = np.concatenate([sheet[0], sheet[-1], sheet[:, 0], sheet[:, -1]]).sum() / outline.sum()
     inside = sheet & ~ndimage.binary_erosion(sheet, iterations=2, border_value=1)
     outside = ndimage.binary_dilation(sheet, iterations=3) & ~ndimage.binary_dilation(sheet)
-    if not 0.03 < sheet.mean() < 0.9 or framed > 0.5 or np.median(smooth[outside]) > 0.85 * np.median(smooth[inside]):
-        return None  # too small or too large, the table seen along less than half of it, or no step down
+    if (not 0.03 < sheet.mean() < 0.9 or framed > 0.5
+            or np.median(smooth[outside]) > 0.85 * np.median(smooth[inside])):
+        # too small or too large, the table seen along less than half of it, or no step down
+        return None
     large = ndimage.distance_transform_edt(sheet).max() > 0.08 * min(sheet.shape)
     mostly_paper = (sheet & ~bright).sum() < 0.3 * sheet.sum()
     return sheet if large and mostly_paper and upright_rectangle(sheet)[1] > 0.85 else None
@@ -135,41 +154,53 @@ def upright_rectangle(mask):
 
 
 def find_ink(gray):
-    """(strength, ink): how far each pixel is from the paper under its lighting, 0 to 1, and the ink,
-    True: darker (or lighter) than the paper by half or more, ruled lines across the picture dropped."""
+    """(strength, ink): how far each pixel is from the paper under its lighting, 0 to 1, and the
+    ink, True: darker (or lighter) than the paper by half or more, ruled lines across the picture
+    dropped."""
     (h, w), smooth = gray.shape, filters.gaussian(gray, sigma=2)
     # light ink on dark paper where most of the picture and most of its edge are dark (a bold digit
     # cropped tight is mostly ink, but its edge is mostly paper)
-    dark, edge = (smooth.min() + smooth.max()) / 2, np.concatenate([smooth[0], smooth[-1], smooth[:, 0], smooth[:, -1]])
+    dark = (smooth.min() + smooth.max()) / 2
+    edge = np.concatenate([smooth[0], smooth[-1], smooth[:, 0], smooth[:, -1]])
     if np.median(smooth) < dark and np.median(edge) < dark:
         gray = 1 - gray
     ink = filters.gaussian(np.clip(1 - gray / np.maximum(paper(gray), 1e-3), 0, 1), sigma=2)
     if ink.max() < 0.1:
         return ink, np.zeros(ink.shape, bool)
-    otsu = filters.threshold_otsu(ink)  # and at least half the ink's full strength, however much paper there is
+    # and at least half the ink's full strength, however much paper there is
+    otsu = filters.threshold_otsu(ink)
     mask = ink > max(otsu, 0.5 * np.percentile(ink[ink > otsu], 95))
     for line, across, thick in (((1, w * 19 // 20), (h // 64 + 1, 1), (h // 32, 1)),
                                 ((h * 19 // 20, 1), (1, w // 64 + 1), (1, w // 32))):
-        lines, count = ndimage.label(ndimage.grey_opening(mask, size=line))  # runs across nearly all the picture
-        thin = ndimage.mean(~ndimage.binary_opening(mask, np.ones(thick)), lines, range(1, count + 1))
-        lines = np.isin(lines, 1 + np.flatnonzero(thin > 0.5))  # ruled lines are thin; a thick stroke's edge is not
-        mask = ndimage.binary_closing(mask & ~lines, np.ones(across)) | (mask & ~lines)  # strokes they cut, joined
+        # runs across nearly all the picture
+        lines, count = ndimage.label(ndimage.grey_opening(mask, size=line))
+        thin = ndimage.mean(~ndimage.binary_opening(mask, np.ones(thick)), lines,
+                            range(1, count + 1))
+        # ruled lines are thin; a thick stroke's edge is not
+        lines = np.isin(lines, 1 + np.flatnonzero(thin > 0.5))
+        # strokes they cut, joined
+        mask = ndimage.binary_closing(mask & ~lines, np.ones(across)) | (mask & ~lines)
     return ink, mask
 
 
 def paper(gray, blocks=16):
-    """The paper's brightness under its lighting: a quadratic surface through the brightest pixels of
-    each of blocks x blocks parts of the picture, leaving out the parts darker than it (ink, a table)."""
-    (h, w), rows, cols = gray.shape, np.array_split(np.arange(gray.shape[0]), blocks), np.array_split(
-        np.arange(gray.shape[1]), blocks)
-    y, x = np.meshgrid([r.mean() / h - 0.5 for r in rows], [c.mean() / w - 0.5 for c in cols], indexing="ij")
+    """The paper's brightness under its lighting: a quadratic surface through the brightest pixels
+    of each of blocks x blocks parts of the picture, leaving out the parts darker than it (ink, a
+    table)."""
+    (h, w), rows = gray.shape, np.array_split(np.arange(gray.shape[0]), blocks)
+    cols = np.array_split(np.arange(gray.shape[1]), blocks)
+    y, x = np.meshgrid([r.mean() / h - 0.5 for r in rows], [c.mean() / w - 0.5 for c in cols],
+                       indexing="ij")
     bright = np.array([[np.percentile(gray[np.ix_(r, c)], 90) for c in cols] for r in rows]).ravel()
-    terms = lambda y, x: np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], -1)
+
+    def terms(y, x):
+        return np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], -1)
     design, keep = terms(y.ravel(), x.ravel()), bright >= np.median(bright)
     for _ in range(5):  # refit on the parts within 15% of the surface
         coefficients = np.linalg.lstsq(design[keep], bright[keep], rcond=None)[0]
         keep = bright > 0.85 * design @ coefficients
-    y, x = np.meshgrid((np.arange(h) + 0.5) / h - 0.5, (np.arange(w) + 0.5) / w - 0.5, indexing="ij")
+    y, x = np.meshgrid((np.arange(h) + 0.5) / h - 0.5, (np.arange(w) + 0.5) / w - 0.5,
+                       indexing="ij")
     return terms(y, x) @ coefficients
 
 
@@ -178,21 +209,25 @@ def pick_digit(ink):
     parts near it of a tenth of its size or more."""
     labels = measure.label(ink)
     edge = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
-    along_edge = np.bincount(edge, minlength=labels.max() + 1) >= 0.6 * max(ink.shape)  # a table, a sheet's edge
-    parts = [p for p in measure.regionprops(labels) if not along_edge[p.label]] or measure.regionprops(labels)
+    # a table, a sheet's edge
+    along_edge = np.bincount(edge, minlength=labels.max() + 1) >= 0.6 * max(ink.shape)
+    parts = ([p for p in measure.regionprops(labels) if not along_edge[p.label]]
+             or measure.regionprops(labels))
     if not parts:
         raise ValueError("no digit found (the image is blank)")
     largest = max(parts, key=lambda p: p.area)
     top, left, bottom, right = largest.bbox
     margin = (bottom - top) // 2  # the other strokes of a digit are near its largest one
-    kept = [p.label for p in parts if p.area >= 0.1 * largest.area and p.bbox[0] < bottom + margin
-            and p.bbox[2] > top - margin and p.bbox[1] < right + margin and p.bbox[3] > left - margin]
+    kept = [p.label for p in parts if p.area >= 0.1 * largest.area
+            and p.bbox[0] < bottom + margin and p.bbox[2] > top - margin
+            and p.bbox[1] < right + margin and p.bbox[3] > left - margin]
     return np.isin(labels, kept)
 
 
 def normalize(digit, box):
-    """The cropped strokes as MNIST drew its digits: strokes brought within STROKES of the longer side
-    (a fine pen thickened, a thick marker thinned), scaled to fit box x box, centred by mass in 28x28."""
+    """The cropped strokes as MNIST drew its digits: strokes brought within STROKES of the longer
+    side (a fine pen thickened, a thick marker thinned), scaled to fit box x box, centred by mass in
+    28x28."""
     skeleton = morphology.skeletonize(digit)
     width = 2 * np.median(ndimage.distance_transform_edt(digit)[skeleton]) if skeleton.any() else 1
     grow, shrink = (round((s * max(digit.shape) - width) / 2) for s in STROKES)
@@ -206,10 +241,11 @@ def normalize(digit, box):
 def centred(digit, box):
     """A cropped digit scaled to fit box x box, its strongest ink 1, centred by mass in 28x28."""
     scale = box / max(digit.shape)
-    small = transform.resize(digit, (max(1, round(digit.shape[0] * scale)), max(1, round(digit.shape[1] * scale))),
-                             anti_aliasing=True)
+    small = transform.resize(digit, (max(1, round(digit.shape[0] * scale)),
+                                     max(1, round(digit.shape[1] * scale))), anti_aliasing=True)
     out = np.zeros((28, 28))
     top, left = (28 - small.shape[0]) // 2, (28 - small.shape[1]) // 2
     out[top:top + small.shape[0], left:left + small.shape[1]] = small / small.max()
-    shift = np.round(14 - np.array(ndimage.center_of_mass(out))).astype(int)  # centred by mass, as MNIST's
+    # centred by mass, as MNIST's
+    shift = np.round(14 - np.array(ndimage.center_of_mass(out))).astype(int)
     return np.roll(out, shift, axis=(0, 1)).clip(0, 1).astype("float32")

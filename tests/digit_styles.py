@@ -34,12 +34,14 @@ def mnist(digit, rng):
 
 
 def dark_on_light_jpeg(digit, rng):
-    return Image.fromarray(255 - digit).resize((200, 200), Image.BILINEAR).convert("RGB"), {"quality": 95}
+    return (Image.fromarray(255 - digit).resize((200, 200), Image.BILINEAR).convert("RGB"),
+            {"quality": 95})
 
 
 def off_centre_on_a_wide_page(digit, rng):
     page = np.full((90, 160), 240.0)
-    page[5:61, 90:146] = 240 - np.asarray(Image.fromarray(digit).resize((56, 56))).astype(int) * 200 / 255
+    big = np.asarray(Image.fromarray(digit).resize((56, 56))).astype(int)
+    page[5:61, 90:146] = 240 - big * 200 / 255
     return gray(page), {}
 
 
@@ -49,7 +51,8 @@ def black_on_transparent(digit, rng):  # a drawing app's export
     return Image.fromarray(canvas, "RGBA"), {}
 
 
-def exif_rotated_jpeg(digit, rng):  # a phone photo stored sideways, with the tag that turns it upright
+# a phone photo stored sideways, with the tag that turns it upright
+def exif_rotated_jpeg(digit, rng):
     exif = Image.Exif()
     exif[0x0112] = 6
     picture = Image.fromarray(255 - digit).resize((200, 200), Image.BILINEAR).convert("RGB")
@@ -67,7 +70,8 @@ def palette(digit, rng):
 
 
 def cmyk_jpeg(digit, rng):
-    return Image.fromarray(255 - digit).resize((200, 200), Image.BILINEAR).convert("CMYK"), {"quality": 95}
+    return (Image.fromarray(255 - digit).resize((200, 200), Image.BILINEAR).convert("CMYK"),
+            {"quality": 95})
 
 
 def float_tiff(digit, rng):  # values 0 to 1, dark ink on white
@@ -75,7 +79,8 @@ def float_tiff(digit, rng):  # values 0 to 1, dark ink on white
 
 
 def twelve_bit_scan(digit, rng):  # values 0 to 4095 in a 16-bit PNG, dark ink on white
-    big = np.asarray(Image.fromarray(255 - digit).resize((140, 140), Image.BILINEAR)).astype(np.uint16)
+    picture = Image.fromarray(255 - digit).resize((140, 140), Image.BILINEAR)
+    big = np.asarray(picture).astype(np.uint16)
     return Image.fromarray(big * 16), {}
 
 
@@ -86,7 +91,8 @@ def integer_tiff(digit, rng):  # 32-bit integers 0 to 1000, light ink on black
 def small_digit_on_grey_noisy_paper(digit, rng):  # a phone photo: a small "2" off centre
     page = rng.normal(200, 12, (400, 400))
     ink = pen(digit, 80, 5)[:, 10:70]  # about 60x80 pixels
-    return gray(on_page(ink, page, int(rng.integers(40, 260)), int(rng.integers(40, 300)), ink_level=50)), {}
+    top, left = int(rng.integers(40, 260)), int(rng.integers(40, 300))
+    return gray(on_page(ink, page, top, left, ink_level=50)), {}
 
 
 def fine_pen_on_a_big_canvas(digit, rng):  # a 3-pixel pen on a 1200x1200 scan
@@ -106,7 +112,8 @@ def sheet_not_filling_the_frame(digit, rng):  # a sheet on a dark table
 
 def light_falling_off(digit, rng):  # brighter on one side, darker on the other
     page = np.linspace(240, 110, 400)[None, :] * np.ones((400, 1))
-    return gray(on_page(pen(digit, 220, 8), page, 90, 90, ink_level=30) * np.linspace(1, 0.8, 400)[:, None]), {}
+    return gray(on_page(pen(digit, 220, 8), page, 90, 90, ink_level=30)
+                * np.linspace(1, 0.8, 400)[:, None]), {}
 
 
 def ruled_lines(digit, rng):  # a school exercise book
@@ -126,17 +133,20 @@ def grey_lines_across_the_strokes(digit, rng):  # wide-ruled paper, lines nearly
 
 
 def paper_grain(digit, rng):  # textured paper: fibres at several scales
-    grain = sum(resize(rng.normal(0, 1, (n, n)), (400, 400), order=1) * s for n, s in ((25, 10), (100, 8), (400, 8)))
+    grain = sum(resize(rng.normal(0, 1, (n, n)), (400, 400), order=1) * s
+                for n, s in ((25, 10), (100, 8), (400, 8)))
     return gray(on_page(pen(digit, 220, 8), 215 + grain, 90, 90, ink_level=45)), {}
 
 
-def photo_of_a_sheet(ink, rng, size=(480, 640), sheet=(0.25, 0.75), table=(25, 140), paper=(200, 245), turn=12,
-                     digit=(0.3, 0.6), grain=20, light=0.3, shadow=0.3, blur=(0.5, 2.0), noise=(2, 8), inside=True):
-    """A phone photo of a digit written on a sheet lying on a table. ink: the strokes, 0 to 1, any size.
-    The sheet covers `sheet` of the frame (a fraction), turned up to `turn` degrees, the digit's longer
-    side `digit` of the sheet's shorter one; the paper `paper` grey, the table `table` with a wood grain of up to `grain`
-    grey levels; the light falls off by up to `light`; the sheet's shadow up to `shadow` deep; then
-    blur (pixels a thousand), noise (grey levels). Ranges are (low, high), drawn from rng."""
+def photo_of_a_sheet(ink, rng, size=(480, 640), sheet=(0.25, 0.75), table=(25, 140),
+                     paper=(200, 245), turn=12, digit=(0.3, 0.6), grain=20, light=0.3, shadow=0.3,
+                     blur=(0.5, 2.0), noise=(2, 8), inside=True):
+    """A phone photo of a digit written on a sheet lying on a table. ink: the strokes, 0 to 1, any
+    size. The sheet covers `sheet` of the frame (a fraction), turned up to `turn` degrees, the
+    digit's longer side `digit` of the sheet's shorter one; the paper `paper` grey, the table
+    `table` with a wood grain of up to `grain` grey levels; the light falls off by up to `light`;
+    the sheet's shadow up to `shadow` deep; then blur (pixels a thousand), noise (grey levels).
+    Ranges are (low, high), drawn from rng."""
     h, w = size
     scale = max(size) / 1000
     area, aspect = rng.uniform(*sheet) * h * w, rng.uniform(1.0, 1.5)
@@ -145,7 +155,8 @@ def photo_of_a_sheet(ink, rng, size=(480, 640), sheet=(0.25, 0.75), table=(25, 1
         sheet_h, sheet_w = sheet_w, sheet_h
     angle = np.radians(rng.uniform(-turn, turn))
     cos, sin = np.cos(angle), np.sin(angle)
-    span_h, span_w = sheet_h * abs(cos) + sheet_w * abs(sin), sheet_w * abs(cos) + sheet_h * abs(sin)
+    span_h = sheet_h * abs(cos) + sheet_w * abs(sin)
+    span_w = sheet_w * abs(cos) + sheet_h * abs(sin)
     shrink = min(1, 0.98 * h / span_h, 0.98 * w / span_w) if inside else 1
     sheet_h, sheet_w, span_h, span_w = (s * shrink for s in (sheet_h, sheet_w, span_h, span_w))
     centre_y = rng.uniform(min(span_h, h) / 2, h - min(span_h, h) / 2)
@@ -154,14 +165,17 @@ def photo_of_a_sheet(ink, rng, size=(480, 640), sheet=(0.25, 0.75), table=(25, 1
     side = rng.uniform(*digit) * min(sheet_h, sheet_w)
     ink = np.pad(ink, max(1, max(ink.shape) // 16))  # strokes fading out, not cut at the ink's box
     ink = resize(ink.astype(float), (max(2, round(side * ink.shape[0] / max(ink.shape))),
-                                     max(2, round(side * ink.shape[1] / max(ink.shape)))), order=1, mode="constant")
+                                     max(2, round(side * ink.shape[1] / max(ink.shape)))),
+                 order=1, mode="constant")
     top = rng.uniform(0.05 * sheet_h, 0.95 * sheet_h - ink.shape[0])
     left = rng.uniform(0.05 * sheet_w, 0.95 * sheet_w - ink.shape[1])
-    # each pixel of the frame in the sheet's coordinates (the sheet turned by angle about its centre)
+    # each pixel of the frame in the sheet's coordinates
+    # (the sheet turned by angle about its centre)
     y, x = np.mgrid[0:h, 0:w].astype(np.float32)
     y, x = y - centre_y, x - centre_x
     v, u = cos * y - sin * x + sheet_h / 2, sin * y + cos * x + sheet_w / 2
-    on_sheet = np.clip(np.minimum(np.minimum(v, sheet_h - v), np.minimum(u, sheet_w - u)) + 0.5, 0, 1)
+    on_sheet = np.clip(np.minimum(np.minimum(v, sheet_h - v), np.minimum(u, sheet_w - u)) + 0.5,
+                       0, 1)
     strokes = ndimage.map_coordinates(ink, [v - top, u - left], order=1, cval=0) * on_sheet
     del y, x, v, u
     # the table: a grey with a wood grain along a random direction, and the sheet's shadow on it
@@ -169,19 +183,23 @@ def photo_of_a_sheet(ink, rng, size=(480, 640), sheet=(0.25, 0.75), table=(25, 1
     knots = rng.normal(0, 1, (3, 40) if along else (40, 3))
     scene = rng.uniform(*table) + grain * rng.random() * resize(knots, (h, w), order=3)
     offset = (rng.normal(0, 6 * scale, 2)).round().astype(int)
-    scene *= 1 - rng.uniform(0, shadow) * ndimage.gaussian_filter(np.roll(on_sheet, offset, (0, 1)), 8 * scale)
+    scene *= 1 - rng.uniform(0, shadow) * ndimage.gaussian_filter(
+        np.roll(on_sheet, offset, (0, 1)), 8 * scale)
     scene += (rng.uniform(*paper) - scene) * on_sheet
     scene += (rng.uniform(15, 70) - scene) * np.clip(strokes, 0, 1)
     # the light, the lens and the sensor
     direction = rng.uniform(0, 2 * np.pi)
-    ramp = np.cos(direction) * np.arange(w)[None, :] / w + np.sin(direction) * np.arange(h)[:, None] / h
+    ramp = (np.cos(direction) * np.arange(w)[None, :] / w
+            + np.sin(direction) * np.arange(h)[:, None] / h)
     scene *= 1 - rng.uniform(0, light) * (ramp - ramp.min()) / np.ptp(ramp)
-    scene = ndimage.gaussian_filter(scene, rng.uniform(*blur) * scale) + rng.normal(0, rng.uniform(*noise), (h, w))
+    scene = (ndimage.gaussian_filter(scene, rng.uniform(*blur) * scale)
+             + rng.normal(0, rng.uniform(*noise), (h, w)))
     rgb = scene[..., None] * np.array([1, rng.uniform(0.95, 1), rng.uniform(0.85, 1)])  # warm light
     return Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), "RGB")
 
 
-def a_sheet_photographed_on_a_table(digit, rng):  # a thick marker, the sheet small and turned, a grey table
+# a thick marker, the sheet small and turned, a grey table
+def a_sheet_photographed_on_a_table(digit, rng):
     picture = photo_of_a_sheet(pen(digit, 200, 16), rng, size=(480, 640), sheet=(0.3, 0.5))
     return picture, {"quality": 80}
 

@@ -1,6 +1,6 @@
-"""digits.py, the reader's preparation: in each kind of picture people take of a digit (the styles of
-digit_styles.py), the digit is found and prepared as MNIST's were, and a model reads it as well as
-MNIST's own digits."""
+"""digits.py, the reader's preparation: in each kind of picture people take of a digit (the styles
+of digit_styles.py), the digit is found and prepared as MNIST's were, and a model reads it as well
+as MNIST's own digits."""
 import re
 import sys
 from pathlib import Path
@@ -19,7 +19,8 @@ import digits  # noqa: E402
 
 
 def styled_digits(folder, count):
-    """The fixture's first test digits as image files in each style: ({style: [path, ...]}, labels)."""
+    """The fixture's first test digits as image files in each style:
+    ({style: [path, ...]}, labels)."""
     with np.load(MNIST) as data:
         return digit_styles.write(folder, data["x_test"][:count]), data["y_test"][:count]
 
@@ -30,25 +31,32 @@ def at_box(original, box):
     out = np.zeros((28, 28))
     top = (28 - small.shape[0]) // 2
     out[top:top + small.shape[0], top:top + small.shape[1]] = small[:28, :28]
-    return np.roll(out, np.round(14 - np.array(ndimage.center_of_mass(out))).astype(int), axis=(0, 1))
+    return np.roll(out, np.round(14 - np.array(ndimage.center_of_mass(out))).astype(int),
+                   axis=(0, 1))
 
 
 def assert_as_mnist_drew_it(candidates, original, where):
-    """Each reading is the digit (no paper edge, table, line or speck): scaled to its box, centred by
-    mass as MNIST's digits are, alike to the MNIST digit it was made from; redrawn, with MNIST's stroke."""
+    """Each reading is the digit (no paper edge, table, line or speck): scaled to its box, centred
+    by mass as MNIST's digits are, alike to the MNIST digit it was made from; redrawn, with MNIST's
+    stroke."""
     boxes = [*digits.BOXES, digits.GREY]  # the strokes redrawn in each box, then the ink as it is
     assert candidates.shape == (len(boxes), 28, 28) and candidates.dtype == np.float32, where
     for n, (digit, box) in enumerate(zip(candidates, boxes)):
         assert digit.max() == 1, where
-        rows, cols = np.flatnonzero(digit.max(axis=1) > 0.1), np.flatnonzero(digit.max(axis=0) > 0.1)
-        assert box - 1 <= max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 <= box + 1, where  # its box
+        rows = np.flatnonzero(digit.max(axis=1) > 0.1)
+        cols = np.flatnonzero(digit.max(axis=0) > 0.1)
+        # its box
+        assert box - 1 <= max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 <= box + 1, where
         assert np.allclose(ndimage.center_of_mass(digit), 14, atol=0.51), where  # MNIST's centre
         scale = (box / 20) ** 2
         if n < len(digits.BOXES):  # the strokes redrawn (the last reading keeps the picture's own)
-            assert 0.6 * scale < digit.sum() / original.sum() < 1.6 * scale, where  # MNIST's strokes
-        alike = max(np.corrcoef(np.roll(digit, shift, (0, 1)).ravel(), at_box(original, box).ravel())[0, 1]
+            # MNIST's strokes
+            assert 0.6 * scale < digit.sum() / original.sum() < 1.6 * scale, where
+        alike = max(np.corrcoef(np.roll(digit, shift, (0, 1)).ravel(),
+                                at_box(original, box).ravel())[0, 1]
                     for shift in np.ndindex(3, 3) for shift in [np.array(shift) - 1])
-        # the pen-drawn styles are redrawn, so not quite alike; a fine pen's own ink is faint at 28x28
+        # the pen-drawn styles are redrawn, so not quite alike;
+        # a fine pen's own ink is faint at 28x28
         assert alike > (0.6 if n < len(digits.BOXES) else 0.5), (where, alike)
 
 
@@ -69,14 +77,16 @@ def test_a_photo_of_a_sheet_on_a_table_is_the_digit_on_the_sheet(table, size, tm
     with np.load(MNIST) as data:
         three = data["x_test"][data["y_test"] == 3][0]
     rng = np.random.default_rng(table)
-    photo = digit_styles.photo_of_a_sheet(digit_styles.pen(three, 200, 16), rng, size=size, sheet=(0.25, 0.5),
-                                          table=(table, table), paper=(228, 228), turn=12)
+    photo = digit_styles.photo_of_a_sheet(digit_styles.pen(three, 200, 16), rng, size=size,
+                                          sheet=(0.25, 0.5), table=(table, table),
+                                          paper=(228, 228), turn=12)
     photo.save(tmp_path / "photo.jpg", quality=80)
     assert_as_mnist_drew_it(digits.read_candidates(tmp_path / "photo.jpg"), three / 255, table)
 
 
 def test_a_light_digit_on_black_is_not_taken_for_a_sheet():
-    """MNIST's own digits, light on black, are bright regions on a darker one, but not a sheet's shape."""
+    """MNIST's own digits, light on black, are bright regions on a darker one, but not a sheet's
+    shape."""
     with np.load(MNIST) as data:
         for image in data["x_test"][:100]:
             gray = ndimage.zoom(image / 255, 512 / 28, order=1)  # as read_gray enlarges it
@@ -85,14 +95,17 @@ def test_a_light_digit_on_black_is_not_taken_for_a_sheet():
 
 def test_a_bold_digit_cropped_tight_is_its_ink_not_the_paper_around_it(tmp_path):
     """Mostly ink, but its edge mostly paper: dark on light, whatever most of the picture is."""
-    face = ImageFont.truetype(str(Path(matplotlib.get_data_path(), "fonts", "ttf", "DejaVuSans-Bold.ttf")), 200)
+    face = ImageFont.truetype(
+        str(Path(matplotlib.get_data_path(), "fonts", "ttf", "DejaVuSans-Bold.ttf")), 200)
     for digit in "0123456789":
         left, top, right, bottom = face.getbbox(digit)
         picture = Image.new("L", (right - left, bottom - top), 255)
         ImageDraw.Draw(picture).text((-left, -top), digit, font=face, fill=0)
         picture.save(tmp_path / "bold.png")
-        ink = digits.centred(1 - np.asarray(picture, float) / 255, digits.GREY)  # the ink as it is, as MNIST's
-        assert np.corrcoef(digits.read_candidates(tmp_path / "bold.png")[-1].ravel(), ink.ravel())[0, 1] > 0.8, digit
+        # the ink as it is, as MNIST's
+        ink = digits.centred(1 - np.asarray(picture, float) / 255, digits.GREY)
+        assert np.corrcoef(digits.read_candidates(tmp_path / "bold.png")[-1].ravel(),
+                           ink.ravel())[0, 1] > 0.8, digit
 
 
 def test_a_smoke_model_reads_each_style_about_as_well_as_mnists_own(shared_run, tmp_path):
@@ -103,12 +116,12 @@ def test_a_smoke_model_reads_each_style_about_as_well_as_mnists_own(shared_run, 
     files, labels = styled_digits(tmp_path, count=10)
     paths = [path for style in files.values() for path in style]
     reader = copy_of(tmp_path / "checkout", "mnist_predict")
-    result = assert_ok(run(reader, "mnist_predict", *paths, "--model-dir", checkout / "mnist", script="predict.py",
-                           backend="tensorflow"))
-    answers = {path: int(digit) for path, digit in re.findall(r"^(.*): (\d) \(probability [\d.]+\)$",
-                                                                result.stdout, re.M)}
+    result = assert_ok(run(reader, "mnist_predict", *paths, "--model-dir", checkout / "mnist",
+                           script="predict.py", backend="tensorflow"))
+    answers = {path: int(digit) for path, digit in
+               re.findall(r"^(.*): (\d) \(probability [\d.]+\)$", result.stdout, re.M)}
     scores = {style: sum(answers[str(path)] == label for path, label in zip(style_paths, labels))
               for style, style_paths in files.items()}
-    # 9/10 or better a style, as with a full model, but a smoke model misreads some of MNIST's own digits
-    # too: each style is read as well as those, or with one more miss
+    # 9/10 or better a style, as with a full model, but a smoke model misreads some of MNIST's own
+    # digits too: each style is read as well as those, or with one more miss
     assert min(scores.values()) >= scores["mnist"] - 1 >= 8, scores

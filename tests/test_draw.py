@@ -1,4 +1,5 @@
-"""mnist_predict/draw.py: strokes replayed as a reader runs it; mouse and keys sent to a pad on Agg."""
+"""mnist_predict/draw.py: strokes replayed as a reader runs it; mouse and keys sent to a pad on
+Agg."""
 import json
 import sys
 from unittest.mock import Mock
@@ -8,8 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import test_mnist_predict
 from conftest import ROOT, assert_fails, assert_ok, copy_of, hide_modules, run, stderr_lines
-from test_mnist_predict import reader  # noqa: F401 (the fixture: a checkout with a trained pair)
+
+reader = test_mnist_predict.reader  # the fixture: a checkout with a trained pair
 
 matplotlib.use("Agg")  # a canvas that opens no window
 import matplotlib.pyplot as plt  # noqa: E402
@@ -22,7 +25,8 @@ SAYS_7 = np.eye(10)[7] * 0.9 + 0.01  # what the pad's reader says of any drawing
 @pytest.fixture(scope="module")
 def draw(tmp_path_factory):
     """draw.py, imported from a copy of its folder (its bytecode goes there, not here)."""
-    sys.path.insert(0, str(copy_of(tmp_path_factory.mktemp("draw"), "mnist_predict") / "mnist_predict"))
+    sys.path.insert(0, str(copy_of(tmp_path_factory.mktemp("draw"), "mnist_predict")
+                           / "mnist_predict"))
     import draw
     return draw
 
@@ -37,7 +41,8 @@ def pad(draw, tmp_path):
 def mouse(pad, name, point, button=1):
     """A mouse event at point (x, y from the pad's top left), as Matplotlib's canvas sends it."""
     x, y = pad.pad.transData.transform(point)
-    pad.figure.canvas.callbacks.process(name, MouseEvent(name, pad.figure.canvas, x, y, button=button))
+    event = MouseEvent(name, pad.figure.canvas, x, y, button=button)
+    pad.figure.canvas.callbacks.process(name, event)
 
 
 def stroke(pad, points, button=1):
@@ -50,7 +55,8 @@ def stroke(pad, points, button=1):
 def key(pad, *names):
     """Keys pressed with the mouse over the pad, as Matplotlib's canvas sends them."""
     for name in names:
-        event = KeyEvent("key_press_event", pad.figure.canvas, name, *pad.pad.transData.transform((0.5, 0.5)))
+        event = KeyEvent("key_press_event", pad.figure.canvas, name,
+                         *pad.pad.transData.transform((0.5, 0.5)))
         pad.figure.canvas.callbacks.process("key_press_event", event)
 
 
@@ -58,7 +64,8 @@ def test_replayed_strokes_are_read_and_the_pad_and_bars_saved(reader):
     result = assert_ok(run(reader, "mnist_predict", "--strokes", "seven.json", script="draw.py"))
     reading, *saved = result.stdout.splitlines()
     figure = reader / "mnist_predict" / "drawing.png"
-    assert reading.startswith("seven.json: 7 (probability 0.") and saved == [f"figure saved to {figure}"]
+    assert (reading.startswith("seven.json: 7 (probability 0.")
+            and saved == [f"figure saved to {figure}"])
     pixels = np.asarray(Image.open(figure).convert("RGB")).astype(int)
     left, right = np.array_split(pixels, 2, axis=1)
     orange = [(np.abs(half - [255, 127, 14]).sum(axis=2) < 30).mean() for half in (left, right)]
@@ -77,20 +84,25 @@ def test_mouse_strokes_are_drawn_and_read_after_each_stroke(pad, draw):
     assert pad.title.get_text() == "7 (probability 0.910)"
     assert [bar.get_height() for bar in pad.bars] == pytest.approx(SAYS_7)
     stroke(pad, [(0.4, 0.5), (0.7, 0.5)])  # a second stroke: the whole drawing read again
-    assert pad.read.call_count == 2 and (pad.read.call_args.args[0] < 128).sum() > (first < 128).sum()
+    assert (pad.read.call_count == 2
+            and (pad.read.call_args.args[0] < 128).sum() > (first < 128).sum())
 
 
 def test_keys_c_clears_s_saves_a_new_file_each_time_q_quits_and_matplotlibs_are_off(pad, tmp_path):
-    key(pad, "s", "ctrl+w", "k", "l", "g")  # nothing drawn, nothing saved; Matplotlib's close, log x and y, grid
-    assert plt.fignum_exists(pad.figure.number) and pad.pad.get_xscale() == pad.pad.get_yscale() == "linear"
+    # nothing drawn, nothing saved; Matplotlib's close, log x and y, grid
+    key(pad, "s", "ctrl+w", "k", "l", "g")
+    assert (plt.fignum_exists(pad.figure.number)
+            and pad.pad.get_xscale() == pad.pad.get_yscale() == "linear")
     assert not any(line.get_visible() for line in pad.pad.get_xgridlines())
     stroke(pad, SEVEN[0])
     (tmp_path / "drawing-2.png").write_bytes(b"a reader's own file")
     key(pad, "s", "s", "c", "s")  # cleared: nothing more to save
-    assert sorted(path.name for path in tmp_path.iterdir()) == [f"drawing-{n}.png" for n in (1, 2, 3)]
+    assert (sorted(path.name for path in tmp_path.iterdir())
+            == [f"drawing-{n}.png" for n in (1, 2, 3)])
     assert (tmp_path / "drawing-2.png").read_bytes() == b"a reader's own file"
     for n in (1, 3):  # the drawing as it was read
-        assert (np.asarray(Image.open(tmp_path / f"drawing-{n}.png")) == pad.read.call_args.args[0]).all()
+        assert (np.asarray(Image.open(tmp_path / f"drawing-{n}.png"))
+                == pad.read.call_args.args[0]).all()
     assert len(pad.pad.lines) == 0 and pad.title.get_text() == "Draw a digit"
     assert [bar.get_height() for bar in pad.bars] == [0] * 10
     key(pad, "q")
@@ -112,5 +124,6 @@ def test_a_strokes_file_that_is_not_one_is_one_line(content, why, tmp_path):
     strokes = tmp_path / "strokes.json"
     if content is not None:
         strokes.write_text(content)
-    result = run(copy_of(tmp_path, "mnist_predict"), "mnist_predict", "--strokes", strokes, script="draw.py")
+    result = run(copy_of(tmp_path, "mnist_predict"), "mnist_predict", "--strokes", strokes,
+                 script="draw.py")
     assert stderr_lines(result) == [assert_fails(result, f"error: {strokes}: ", why)]  # one line
