@@ -30,7 +30,8 @@ def checkout_files():
     environments aside."""
     found = {}
     for folder, subfolders, files in os.walk(ROOT):
-        subfolders[:] = [d for d in subfolders if d not in {".git", "__pycache__", ".pytest_cache"}
+        subfolders[:] = [d for d in subfolders
+                         if d not in {".git", "__pycache__", ".pytest_cache", ".ruff_cache"}
                          and not (Path(folder, d) / "pyvenv.cfg").exists()]
         for path in (Path(folder, name) for name in files):
             found[str(path.relative_to(ROOT))] = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -72,10 +73,11 @@ def reader_made():
     agent's policy, pictures), which the tests' copies leave out. None outside a git checkout."""
     try:
         listed = subprocess.run(["git", "ls-files", "--others", "--ignored", "--exclude-standard",
-                                 "-z"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+                                 "--directory", "-z"], cwd=ROOT, capture_output=True, text=True,
+                                check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return frozenset()
-    return frozenset(ROOT / path for path in listed.split("\0") if path)
+    return frozenset(ROOT / path.rstrip("/") for path in listed.split("\0") if path)
 
 
 def copy_of(where, *folders):
