@@ -10,7 +10,7 @@ trap 'rm -rf "$work"' EXIT
 cp -r "$root"/xor-keras "$root"/mnist_plt "$root"/gym-simple "$root"/mnist "$root"/mnist_predict "$work"
 (cd "$work/xor-keras" && python main.py --plot > /dev/null)
 (cd "$work/mnist_plt" && python main.py --data "$root/tests/data/mnist_small.npz")
-(cd "$work/gym-simple" && python main.py --episodes 1)
+(cd "$work/gym-simple" && python main.py --episodes 1 --seed 0)
 cp "$work/xor-keras/decision_boundary.png" "$work/mnist_plt/mnist_plt.png" "$work/gym-simple/cartpole.gif" "$root/assets/"
 if [ $# -ge 1 ]; then
   (cd "$work/mnist" && python main.py --data "$(realpath "$1")" --seed 0)
