@@ -28,8 +28,10 @@ def precision(backend, gpus, cpu_flags, onednn=True):
     the device that trains has bfloat16 units and the backend uses them, else "float32"."""
     if gpus:  # a GPU: float32, which its TF32 units run fast; bfloat16 does not pay for this CNN
         return "float32"
-    if backend == "torch" or backend == "tensorflow" and onednn:  # XLA's CPU bfloat16 is slow
-        if "amx_bf16" in cpu_flags or "avx512_bf16" in cpu_flags:  # AMX, AVX-512 BF16
+    # a CPU's units (AMX, AVX-512 BF16), which TensorFlow uses through oneDNN and PyTorch does;
+    # JAX stays in float32 (XLA's CPU bfloat16 is slow), as does TensorFlow without oneDNN
+    if backend == "torch" or backend == "tensorflow" and onednn:
+        if "amx_bf16" in cpu_flags or "avx512_bf16" in cpu_flags:
             return "mixed_bfloat16"
     return "float32"
 
