@@ -37,7 +37,7 @@ elif backend == "torch":
 
 # the CPU's memory_limit: the machine's memory (the post's 268435456 was TensorFlow's placeholder)
 ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else None
-print(f'\nname: "/device:CPU:0"\ndevice_type: "CPU"' + (f"\nmemory_limit: {ram}" if ram else ""))
+print('\nname: "/device:CPU:0"\ndevice_type: "CPU"' + (f"\nmemory_limit: {ram}" if ram else ""))
 for i, (name, memory, description) in enumerate(gpus):
     print(f'\nname: "/device:GPU:{i}"\ndevice_type: "GPU"')
     if memory is not None:  # left out where the backend does not say it (TensorFlow's GPUs)
