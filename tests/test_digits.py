@@ -36,11 +36,12 @@ def at_box(original, box):
 
 
 def assert_as_mnist_drew_it(candidates, original, where):
-    """Each reading is the digit (no paper edge, table, line or speck): scaled to its box, centred
-    by mass as MNIST's digits are, alike to the MNIST digit it was made from; redrawn, with MNIST's
-    stroke."""
+    """Each reading of the digit found is the digit (no paper edge, table, line or speck): scaled
+    to its box, centred by mass as MNIST's digits are, alike to the MNIST digit it was made from;
+    redrawn, with MNIST's stroke. (A fourth reading, the naive resize, is the whole picture.)"""
     boxes = [*digits.BOXES, digits.GREY]  # the strokes redrawn in each box, then the ink as it is
-    assert candidates.shape == (len(boxes), 28, 28) and candidates.dtype == np.float32, where
+    assert len(candidates) in (len(boxes), len(boxes) + 1), where
+    assert candidates.shape[1:] == (28, 28) and candidates.dtype == np.float32, where
     for n, (digit, box) in enumerate(zip(candidates, boxes)):
         assert digit.max() == 1, where
         rows = np.flatnonzero(digit.max(axis=1) > 0.1)
@@ -84,13 +85,46 @@ def test_a_photo_of_a_sheet_on_a_table_is_the_digit_on_the_sheet(table, size, tm
     assert_as_mnist_drew_it(digits.read_candidates(tmp_path / "photo.jpg"), three / 255, table)
 
 
+@pytest.mark.parametrize("size, height", [((1500, 2000), 60), ((3000, 4000), 100),
+                                          ((4000, 3000), 120)])
+def test_a_small_digit_on_a_large_photo_is_taken_from_its_full_pixels(size, height, tmp_path):
+    """A digit 3-4% of the picture's side: found in the picture shrunk, where it has a dozen
+    pixels, then prepared from the full picture's."""
+    with np.load(MNIST) as data:
+        two = data["x_test"][data["y_test"] == 2][0]
+    rng = np.random.default_rng(height)
+    page = rng.normal(215, 4, size)
+    top, left = (rng.integers(size[0] - height), rng.integers(size[1] - height))
+    page = digit_styles.on_page(digit_styles.pen(two, height, height // 15), page, top, left)
+    digit_styles.gray(page).save(tmp_path / "photo.jpg", quality=85)
+    assert_as_mnist_drew_it(digits.read_candidates(tmp_path / "photo.jpg"), two / 255, size)
+
+
+def test_a_pillow_image_an_array_and_a_file_are_read_alike(tmp_path):
+    """read_image takes a Pillow image or brightness 0 (black) to 1 (white); read_candidates opens
+    a file and reads it so. The naive reading is the picture resized to 28x28, ink on black."""
+    with np.load(MNIST) as data:
+        seven = data["x_test"][0]
+    Image.fromarray(255 - seven).save(tmp_path / "seven.png")  # dark ink on white
+    from_file = digits.read_candidates(tmp_path / "seven.png")
+    with Image.open(tmp_path / "seven.png") as image:
+        assert (digits.read_image(image) == from_file).all()
+    assert np.allclose(digits.read_image(1 - seven / 255), from_file, atol=1e-6)
+    assert np.allclose(from_file[-1], seven / 255, atol=1e-6)  # 28x28 already: MNIST's own digit
+    rows, cols = np.nonzero(seven)
+    tight = seven[rows.min():rows.max() + 1, cols.min():cols.max() + 1] / 255
+    assert len(digits.read_image(tight)) == len(from_file) - 1  # not framed: no naive reading
+    with pytest.raises(ValueError, match="not a picture"):
+        digits.read_image(np.zeros((28, 28, 3)))
+
+
 def test_a_light_digit_on_black_is_not_taken_for_a_sheet():
     """MNIST's own digits, light on black, are bright regions on a darker one, but not a sheet's
     shape."""
     with np.load(MNIST) as data:
         for image in data["x_test"][:100]:
-            gray = ndimage.zoom(image / 255, 512 / 28, order=1)  # as read_gray enlarges it
-            assert digits.on_the_sheet(gray) is gray
+            gray = ndimage.zoom(image / 255, 512 / 28, order=1)  # as read_image enlarges it
+            assert digits.on_the_sheet(gray)[0] is gray
 
 
 def test_a_bold_digit_cropped_tight_is_its_ink_not_the_paper_around_it(tmp_path):
@@ -104,7 +138,7 @@ def test_a_bold_digit_cropped_tight_is_its_ink_not_the_paper_around_it(tmp_path)
         picture.save(tmp_path / "bold.png")
         # the ink as it is, as MNIST's
         ink = digits.centred(1 - np.asarray(picture, float) / 255, digits.GREY)
-        assert np.corrcoef(digits.read_candidates(tmp_path / "bold.png")[-1].ravel(),
+        assert np.corrcoef(digits.read_candidates(tmp_path / "bold.png")[len(digits.BOXES)].ravel(),
                            ink.ravel())[0, 1] > 0.8, digit
 
 
