@@ -11,7 +11,6 @@ Without a window, strokes saved as JSON are replayed and the figure saved as dra
 """
 import argparse
 import importlib.util
-import io
 import itertools
 import json
 import os
@@ -21,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from digits import read_candidates  # beside this script
+from digits import read_image  # beside this script
 from predict import HERE, MODEL_DIR, load_model, read_digit
 
 PEN = 0.08  # the pen's width, a fraction of the pad's side
@@ -109,12 +108,10 @@ def render(strokes, side=SIDE):
 
 
 def reader(model):
-    """read(image) for a Pad: the drawing saved as a PNG file, in memory, and read as predict.py
-    reads a picture: digits.py's candidates, the one the model is surest of."""
+    """read(image) for a Pad: the drawing (gray levels 0 to 255) read as predict.py reads a
+    picture: digits.py's candidates, the one the model is surest of."""
     def read(image):
-        png = io.BytesIO()
-        Image.fromarray(image).save(png, format="PNG")
-        return read_digit(model, read_candidates(png))
+        return read_digit(model, read_image(image / 255))
     return read
 
 

@@ -110,6 +110,33 @@ def test_keys_c_clears_s_saves_a_new_file_each_time_q_quits_and_matplotlibs_are_
     assert not plt.fignum_exists(pad.figure.number)
 
 
+def test_the_drawing_goes_to_digits_py_as_an_array_no_image_encoded(draw, monkeypatch):
+    model = Mock(input_shape=(None, 28, 28, 1))
+    model.predict.side_effect = lambda x, verbose: np.tile(SAYS_7, (len(x), 1))
+    monkeypatch.setattr(Image.Image, "save", Mock(side_effect=AssertionError("an image encoded")))
+    read_image = Mock(wraps=draw.read_image)
+    monkeypatch.setattr(draw, "read_image", read_image)
+    assert draw.reader(model)(draw.render(np.array(SEVEN))).argmax() == 7
+    (image,) = read_image.call_args.args  # brightness, 0 (the pen's black) to 1 (the pad's white)
+    assert image.shape == (draw.SIDE, draw.SIDE) and image.min() == 0 and image.max() == 1
+
+
+def test_a_real_window_on_a_display_reads_the_drawing(reader, display):
+    """draw.py's pad in a window of Matplotlib's interactive backend (Xvfb's display), the seven's
+    strokes drawn on it and read, nothing encoded as an image on the way."""
+    code = ("import json, PIL.Image, matplotlib.pyplot as plt, draw\n"
+            "PIL.Image.Image.save = None  # the drawing goes to digits.py as an array\n"
+            "pad = draw.Pad(draw.reader(draw.load_model(draw.MODEL_DIR)))\n"
+            "for stroke in json.load(open('seven.json')):\n"
+            "    pad.add_stroke(stroke)\n"
+            "pad.show_reading()\n"
+            "plt.pause(0.5)\n"
+            "print(plt.get_backend(), pad.title.get_text())\n")
+    result = assert_ok(run(reader, "mnist_predict", code, script="-c", backend="tensorflow",
+                           env=display))
+    assert re.fullmatch(r"tkagg 7 \(probability (0\.\d{3}|1\.000)\)\n", result.stdout), result
+
+
 @pytest.mark.parametrize("display", [False, True], ids=["no display", "a display but no toolkit"])
 def test_without_a_window_one_line_says_why(display, tmp_path):
     env = hide_modules(tmp_path, "tkinter") | {"DISPLAY": ":0"} if display else {}
