@@ -86,7 +86,7 @@ def whole_numbers(value):
 
 
 def read_digit(model, candidates):
-    """The 10 probabilities of the candidate reading (one per box size) the model is surest of."""
+    """The 10 probabilities of the candidate reading (digits.py's) the model is surest of."""
     found = model.predict(candidates.reshape(-1, *model.input_shape[1:]), verbose=0)
     return found[found.max(axis=1).argmax()]
 
