@@ -22,7 +22,8 @@ MNIST = ROOT / "tests" / "data" / "mnist_small.npz"
 TENSORFLOW_IMPORT = re.compile(
     r"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR|"
     r"[IWE]\d{4} [\d:. ]+\d+ (port\.cc:\d+\] oneDNN custom operations are on|"
-    r"cudart_stub\.cc:\d+\] Could not find cuda drivers)")
+    r"cudart_stub\.cc:\d+\] Could not find cuda drivers|"
+    r"cuda_platform\.cc:\d+\] failed call to cuInit: .*UNKNOWN ERROR \(303\))")
 
 
 def checkout_files():
