@@ -78,8 +78,9 @@ def test_ctrl_c_while_training_leaves_the_previous_pair_as_it_was(shared_run, tm
         seen = "".join(takewhile(lambda line: "Epoch 2/4" not in line, process.stdout))
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=300)
-    assert (process.returncode != 0 and "KeyboardInterrupt" in err
-            and "Test accuracy" not in seen + out)
+    # Python's KeyboardInterrupt; now and then TensorFlow aborts instead, mid-step (SIGABRT)
+    assert process.returncode != 0 and "Test accuracy" not in seen + out
+    assert "KeyboardInterrupt" in err or process.returncode == -signal.SIGABRT, err[-2000:]
     assert before == {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
 
 
