@@ -192,7 +192,7 @@ def on_the_sheet(gray):
     sheet = transform.warp(sheet.astype(float), turn, output_shape=shape) > 0.5
     # its edge and shadow left out
     sheet = ndimage.distance_transform_edt(sheet) > max(2, min(gray.shape) / 100)
-    (top, _), (left, _) = ((s.start, s.stop) for s in bounds(sheet))
+    top, left = (s.start for s in bounds(sheet))
     gray, sheet = gray[bounds(sheet)], sheet[bounds(sheet)]
     nearest = ndimage.distance_transform_edt(~sheet, return_distances=False, return_indices=True)
     # past its edge, the paper continued
