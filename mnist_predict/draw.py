@@ -30,12 +30,14 @@ SIDE = 280  # pixels on a side of the image a drawing is read from: 10 times MNI
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-dir", type=Path, default=MODEL_DIR,
-                        help="where main.py saved its model (default: ../mnist)")
+                        help="where mnist/main.py or mnist_fast/train.py saved its model "
+                             "(default: ../mnist)")
     parser.add_argument("--strokes", metavar="FILE.json", type=Path,
                         help="replay these strokes, no window: [[[x, y], ...], ...], x and y from "
                              "0 to 1 from the pad's top left")
     parser.add_argument("--out", type=Path, default=HERE / "drawing.png",
-                        help="with --strokes: where the figure goes (default: drawing.png, here)")
+                        help="with --strokes: where the figure goes (default: drawing.png "
+                             "beside this script)")
     args = parser.parse_args()
     if args.strokes:
         replay(args)

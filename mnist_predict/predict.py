@@ -1,4 +1,4 @@
-"""Reading your own digits: the digit in each picture, by the model that mnist/main.py trained.
+"""Reading your own digits: the digit in each picture, by the model mnist/ (or mnist_fast/) trained.
 
 Builds on the post's "Classifying Digits" (mnist/): main.py saves the post's JSON model file and
 its weights; this builds the model again from them and reads photos, scans, drawings and printed
@@ -23,7 +23,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("images", nargs="+", metavar="IMAGE", help="a digit's picture")
     parser.add_argument("--model-dir", type=Path, default=MODEL_DIR,
-                        help="where main.py saved its model (default: ../mnist)")
+                        help="where mnist/main.py or mnist_fast/train.py saved its model "
+                        "(default: ../mnist)")
     args = parser.parse_args()
     sys.stdout.reconfigure(errors="backslashreplace")  # a file name that is not UTF-8 still prints
     model = load_model(args.model_dir)
@@ -47,7 +48,7 @@ def load_model(model_dir):
     config_file, weights_file = Path(model_dir) / "model.json", Path(model_dir) / "model.weights.h5"
     if not config_file.is_file() or not weights_file.is_file():
         sys.exit(f"error: no trained model in {model_dir} (model.json, model.weights.h5): "
-                 "train one first: cd ../mnist && python main.py")
+                 "train one first: python main.py in mnist/ (or train.py in mnist_fast/)")
     again = f"error: {config_file} and {weights_file.name}: not a model main.py saved"
 
     # A JSON file can ask for a layer of any size, and building it could take all the memory

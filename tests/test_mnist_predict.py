@@ -51,7 +51,8 @@ def test_a_bad_picture_is_one_line_and_the_others_are_still_read(reader, tmp_pat
 def test_no_model_pair_is_one_line_saying_to_train_first(tmp_path):
     result = predict(copy_of(tmp_path, "mnist_predict"), "seven.png")
     assert stderr_lines(result) == [assert_fails(result, "no trained model",
-                                                 "cd ../mnist && python main.py")]
+                                                 "python main.py in mnist/ (or train.py in "
+                                                 "mnist_fast/)")]
 
 
 @pytest.mark.parametrize("case", ["a Lambda layer", "a layer missing", 64, 10**12])
