@@ -1,12 +1,10 @@
 """How close does each Keras backend train the post's CNN to this machine's floor?
 
-Measures the matrix-multiply peak (4096x4096, best of 5, TensorFlow's or PyTorch's, the better
-of the two; float32 first, bfloat16 once a script trains in it) and the floor it puts under an
-epoch: the FLOPs of training on 60,000 digits and testing on 10,000 (4.5 TFLOP) at the peak of
-the precision the script trains in (mnist/: float32; mnist_fast/: its `Precision:` line). Then
-runs the script in a copy of its folder once per backend, timing each epoch on the wall clock
-(from one epoch's line to the next: a stall between epochs counts), and prints the median epoch
-after the first, its slowest, and ratios to the floor and to TensorFlow's (the baseline).
+The floor of an epoch: its 4.5 TFLOP (training on 60,000 digits, testing on 10,000) at the best
+of 5 4096x4096 matmuls, TensorFlow's or PyTorch's, in the precision the script trains in (its
+`Precision:` line, else float32). Each backend runs the script in a copy of its folder, timed
+epoch by epoch on the wall clock (line to line: a stall counts); printed: the median epoch after
+the first, its slowest, and ratios to the floor and to TensorFlow's (the baseline).
 
     python -m bench.backends --data mnist.npz [--folder mnist_fast] [--epochs 4]
                              [--backends tensorflow torch jax] [--steps N] [--seed 0]
@@ -62,7 +60,7 @@ def peak(dtype):
             print(f"matmul peak, {library}, {dtype}: {float(out[-1]):.0f} GFLOP/s" if out else
                   f"matmul peak, {library}, {dtype}: failed", flush=True)
             best = max(best, float(out[-1]) if out else 0.0)
-    return best
+    return best or float("nan")  # nan: neither ran
 
 
 def train(folder, backend, args):
@@ -112,18 +110,8 @@ def main():
     print(f"CPU: {cpu()}")
     steps = min(args.steps or -(-TRAIN // BATCH), -(-TRAIN // BATCH))
     flops = min(steps * BATCH, TRAIN) * TRAINING + min(steps * BATCH, TEST) * FORWARD
-    floors = {}  # the precision's floor, measured when a script first trains in it (a CPU
-    # without bfloat16 units takes minutes over one bfloat16 matmul)
-
-    def floor(precision):
-        if precision not in floors:
-            gflops = peak(precision.removeprefix("mixed_")) or float("nan")  # nan: none ran
-            floors[precision] = flops / gflops / 1e9
-            print(f"an epoch: {flops / 1e12:.2f} TFLOP; floor in {precision}: "
-                  f"{floors[precision]:.1f} s", flush=True)
-        return floors[precision]
-
-    floor("float32")
+    floors = {"float32": flops / peak("float32") / 1e9}  # bfloat16's once a script trains in it
+    print(f"an epoch: {flops / 1e12:.2f} TFLOP; floor in float32: {floors['float32']:.1f} s")
     print(f"| {args.folder} | precision | epochs (s) | median after the first | slowest vs median"
           " | vs floor | vs TensorFlow | test accuracy |\n|---|---|---|---|---|---|---|---|")
     base = None
@@ -134,9 +122,11 @@ def main():
             continue
         epochs, precision, accuracy = result
         median = statistics.median(epochs[1:])
+        if precision not in floors:  # measured only now: minutes where the CPU has no bfloat16
+            floors[precision] = flops / peak("bfloat16") / 1e9
         base = base or (median if backend == "tensorflow" else None)
         print(f"| {backend} | {precision} | {' '.join(f'{t:.1f}' for t in epochs)} | {median:.1f} "
-              f"| +{max(epochs[1:]) / median - 1:.0%} | {median / floor(precision):.2f}x "
+              f"| +{max(epochs[1:]) / median - 1:.0%} | {median / floors[precision]:.2f}x "
               f"| {f'{median / base:.2f}x' if base else '-'} | {accuracy:.4f} |", flush=True)
 
 
