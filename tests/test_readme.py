@@ -40,8 +40,9 @@ def test_readme_output_is_what_the_script_prints(folder, script, args, shown, sh
     else:
         result = shared_run(folder, *args, script=script, backend="tensorflow")[1]
     shown = [line.replace("(60000, 28, 28)", "(2048, 28, 28)") for line in shown]
-    pattern = "".join(r"(?:.*\n)*?" if line == "..." else re.escape(line).replace("…", ".*?") + "\n"
-                      for line in shown)  # `…` anything on its line, a line `...` any lines
+    # `…` anything on its line, a line `...` any lines
+    pattern = "".join(r"(?:.*\n)*?" if line == "..." else
+                      re.escape(line).replace("…", ".*?") + "\n" for line in shown)
     assert re.fullmatch(pattern, assert_ok(result).stdout), \
         "README shows:\n" + "\n".join(shown) + "\n\nthe script printed:\n" + result.stdout[-3000:]
 
